@@ -1,0 +1,68 @@
+# juesuan (决算) — the map of the pipeline. Read top to bottom:
+#   sources → extract → package → databases → validate → serve
+# `make` alone lists the targets.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8001
+
+SOURCES  := $(wildcard data/sources/*.txt) data/sources/sources.csv
+CURATED  := $(wildcard data/curated/*.csv)
+CODE     := $(shell find juesuan -name '*.py' -o -name '*.yml')
+PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.csv \
+            data/classification.csv data/facts.csv data/source_text.csv
+DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
+
+.DEFAULT_GOAL := help
+.PHONY: help setup check-sources extract package databases validate serve test clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# 0. environment: a .venv with the pinned dependencies (requirements.txt)
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required; set PYTHON=...)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv with the pinned dependencies
+
+# 1. sources: the raw documents must match the hashes in sources.csv
+check-sources: setup  ## verify data/sources/ against sources.csv (hash, size)
+	$(PY) -m juesuan check-sources
+
+# 2. extract: print one document's facts (any text file of the genre): make extract FILE=path
+extract: setup  ## print the facts of FILE=path (csv); the package step extracts all sources
+	@test -n "$(FILE)" || { echo "usage: make extract FILE=data/sources/kaijiang-2022.txt" >&2; exit 2; }
+	$(PY) -m juesuan extract "$(FILE)"
+
+# 3. package: sources + curated CSVs + lexicon → data/*.csv and datapackage.json (committed)
+$(PACKAGE) &: $(SOURCES) $(CURATED) $(CODE) | $(VENV)/.installed
+	$(PY) -m juesuan package
+
+package: setup $(PACKAGE)  ## build the Frictionless package (data/*.csv, datapackage.json)
+
+# 4. databases: the package → DuckDB (DECIMAL) + Parquet, SQLite + Datasette metadata
+$(DATABASES) &: $(PACKAGE) metadata.yml | $(VENV)/.installed
+	$(PY) -m juesuan databases
+
+databases: package $(DATABASES)  ## build build/juesuan.duckdb, build/parquet/, build/juesuan.db
+
+# 5. validate: Frictionless (types, keys) + provenance of every fact
+validate: databases  ## rebuild what is stale, then validate the package (non-zero on failure)
+	$(PY) -m juesuan validate
+
+# 6. serve: read-only Datasette on http://127.0.0.1:$(PORT)
+serve: validate  ## set everything up, build, validate and serve Datasette (PORT=8001)
+	$(VENV)/bin/datasette serve -i build/juesuan.db --metadata build/metadata.json \
+	  --setting sql_time_limit_ms 3000 --setting max_returned_rows 2000 \
+	  --setting allow_download off --setting default_page_size 100 \
+	  -h 127.0.0.1 -p $(PORT)
+
+test: setup  ## run the whole test suite (what CI runs)
+	$(PY) -m pytest -q
+
+clean:  ## remove build outputs (not the committed package)
+	rm -rf build

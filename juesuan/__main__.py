@@ -1,0 +1,5 @@
+import sys
+
+from juesuan.cli import main
+
+sys.exit(main())

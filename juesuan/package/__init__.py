@@ -1,0 +1,1 @@
+"""The Frictionless data package (data/*.csv + datapackage.json)."""

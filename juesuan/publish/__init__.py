@@ -1,0 +1,1 @@
+"""Publication: DuckDB + Parquet, SQLite for Datasette, Datasette metadata."""
