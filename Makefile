@@ -15,7 +15,7 @@ PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.c
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package databases validate serve test clean
+.PHONY: help setup check-sources extract package databases validate serve test bench-extract clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ serve: validate  ## set everything up, build, validate and serve Datasette (PORT
 
 test: setup  ## run the whole test suite (what CI runs)
 	$(PY) -m pytest -q
+
+bench-extract: setup  ## print extraction precision/recall against tests/gold and throughput (MB/s)
+	PYTHONPATH=. $(PY) scripts/bench_extract.py
 
 clean:  ## remove build outputs (not the committed package)
 	rm -rf build

@@ -123,7 +123,7 @@ def test_share_base_from_breakdown_head(lex):
     facts = extract("2019年一般公共预算财政拨款支出100万元，主要用于以下方面:社会保障和就业（类）支出60万元，占60%；卫生健康支出40万元，占40%。", "t", lex, 2019)
     shares = [f for f in facts if f.measure == "share_pct"]
     assert [f.base_metric for f in shares] == ["general_budget_expenditure"] * 2
-    assert {f.function_code for f in facts if f.metric == "function_expenditure"} == {"", "210"}
+    assert {f.function_code for f in facts if f.metric == "function_expenditure"} == {"208", "210"}
 
 
 def test_same_figure_twice_kept_twice(lex):

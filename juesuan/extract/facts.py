@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from juesuan.extract.lexicon import NUMBER, Lexicon
+from juesuan.extract.lexicon import NUMBER, Lexicon, map_heading
 from juesuan.extract.text import Sentence, compact, normalise, sentences
 
 MEASURES = ("amount", "share_pct", "change_amount", "change_pct", "budget", "budget_adjusted", "completion_pct", "count")
@@ -77,11 +77,11 @@ def parse_number(text: str) -> tuple[Decimal, int]:
 LEVELS = ("类", "款", "项")
 
 
-def _descend(path: dict[str, tuple[str, str]], level: str, name: str, code: str) -> dict[str, tuple[str, str]]:
+def _descend(path: dict, level: str, name: str, code: str) -> dict:
     """The heading path after naming a heading of `level`: deeper levels drop."""
     keep = LEVELS[: LEVELS.index(level)]
     new = {k: v for k, v in path.items() if k in keep}
-    new[level] = (name, code)
+    new[level] = (name, code, "")
     return new
 
 
@@ -99,10 +99,15 @@ class _State:
     gap_start: int = 0
     consumed_budget: bool = False
     fresh: bool = False          # the last metric named has not yet had a figure
+    shared: bool = False         # this clause's figure belongs to a list of subjects
+    pending: str | None = None   # a cue that ended the previous clause with no figure
+    seen: int = 0                # tokens read in this clause
 
     def next_clause(self) -> None:
         dangling = self.cue in ("actual", "budget", "budget_adjusted") and not self.consumed
-        self.cue = self.cue if dangling else None   # 支出决算为,8.64万元: the cue carries over
+        self.pending = self.cue if dangling else None   # 支出决算为,8.64万元: a cue left hanging
+        self.cue = None
+        self.seen = 0
         self.sign = None
         self.pct_mode = None
         self.base = ""
@@ -190,11 +195,17 @@ class SentenceReader:
                 st.broken = True   # unread words between a phrase and a figure break the link
             st.gap_start = tok.end
             kind = tok.kind
-            if stopped and not (kind == "sep" and tok.text == ";"):
-                continue   # a reason clause runs to the next semicolon
-            stopped = False
+            st.seen += 1
+            if kind == "num" and st.seen == 1 and st.pending and st.cue is None:
+                st.cue = st.pending   # the figure the dangling cue announced
+            if stopped and kind != "sep":
+                continue   # a reason clause is not read
             if kind == "sep":
+                # 'A、B比上年减少X': the figure after a list belongs to A and B together
+                shared = tok.text == "、" and (stopped or (st.term is not None and not st.consumed))
+                stopped = False
                 st.next_clause()
+                st.shared = shared
                 clause_start = tok.end
             elif kind == "year":
                 ym = self.lex.compared_year.search(tok.text)
@@ -205,7 +216,7 @@ class SentenceReader:
                 if m.group("unit") is None and comp[tok.end:tok.end + 1] in ("年", "月", "日", "季"):
                     continue  # a date is filler
                 has_number = has_number or bool(m.group("unit"))
-                if st.broken or st.cue == "skip":
+                if st.broken or st.cue == "skip" or st.shared:
                     continue
                 target = self._target(st, topic, last, m)
                 if target is not None and self._emit(sent, comp, index, tok, target, st, head, head_measure, compared):
@@ -221,8 +232,12 @@ class SentenceReader:
                         name = name[len(prefix):]
                 mark = tok.match.group("fmark")
                 level = mark if mark in LEVELS else {3: "类", 5: "款", 7: "项"}[len(mark)]
-                path = _descend(path, level, name, mark if mark.isdigit() else "")
-                named(("function_expenditure",), _function(path, level))
+                code = mark if mark.isdigit() else ""
+                path = _descend(path, level, name, code)
+                mapped = "" if code else map_heading(self.lex, name, level, _parent_code(path, level))
+                if mapped:
+                    path[level] = (name, "", mapped)
+                named(("function_expenditure",), _function(path, level, mapped_code=mapped))
                 has_function = True
             else:
                 phrase = tok.text
@@ -253,6 +268,7 @@ class SentenceReader:
                         continue
                     code, level = self.lex.function_names[phrase]
                     path = _descend(path, level, phrase, "")
+                    path[level] = (phrase, "", code)
                     named(("function_expenditure",), _function(path, level, mapped_code=code))
                     has_function = True
                 else:
@@ -315,6 +331,8 @@ class SentenceReader:
                 flags.append("unit_missing")
             elif unit == "万":
                 flags.append("unit_abbreviated")
+            if measure in ("budget", "budget_adjusted") and all(_group(x) == "budget" for x in metrics):
+                measure = "amount"   # a budget metric's figure is its amount
             if measure in ("budget", "budget_adjusted"):
                 remap = lex.budget_metric
                 mapped = [remap.get(x, {}).get(measure, x) for x in metrics]
@@ -385,8 +403,16 @@ class SentenceReader:
         return True
 
 
-def _function(path: dict[str, tuple[str, str]], level: str, mapped_code: str = "") -> dict[str, str]:
-    name, code = path[level]
+def _parent_code(path: dict, level: str) -> str:
+    i = LEVELS.index(level)
+    if i == 0 or LEVELS[i - 1] not in path:
+        return ""
+    entry = path[LEVELS[i - 1]]
+    return entry[1] or (entry[2] if len(entry) > 2 else "")
+
+
+def _function(path: dict, level: str, mapped_code: str = "") -> dict[str, str]:
+    name, code = path[level][0], path[level][1]
     return {
         "name": name,
         "code": code,

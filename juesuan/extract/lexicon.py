@@ -53,6 +53,7 @@ class Lexicon:
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
+    function_index: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # name -> (code, level, parent)
     token_re: re.Pattern[str] | None = None
 
     def phrase_kind(self, phrase: str) -> str:
@@ -136,6 +137,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
     )
     if classification:
         lex.function_names = function_phrases(classification)
+        lex.function_index = function_index(classification)
     lex.token_re = _compile(lex)
     return lex
 
@@ -150,12 +152,33 @@ def function_phrases(classification: list[dict[str, str]]) -> dict[str, tuple[st
     seen: dict[str, set[tuple[str, str]]] = {}
     for row in classification:
         name, code, level = row["name"], row["code"], row["level"]
-        variants = {name}
-        if not name.endswith("支出"):
-            variants.add(name + "支出")
+        variants = {name, name + "支出", name.removesuffix("支出")}
         for v in variants:
             seen.setdefault(v, set()).add((code, level))
     return {name: next(iter(codes)) for name, codes in seen.items() if len(codes) == 1 and len(name) >= 4}
+
+
+def function_index(classification: list[dict[str, str]]) -> dict[str, list[tuple[str, str, str]]]:
+    """Every name (and name + 支出) with the codes it has been used for."""
+    index: dict[str, list[tuple[str, str, str]]] = {}
+    for row in classification:
+        entry = (row["code"], row["level"], row["parent_code"])
+        for v in {row["name"], row["name"] + "支出", row["name"].removesuffix("支出")}:
+            if entry not in index.setdefault(v, []):
+                index[v].append(entry)
+    return index
+
+
+def map_heading(lex: "Lexicon", name: str, level: str, parent_code: str) -> str:
+    """The code of a heading named without one: unique by name and level, or
+    the one under the stated parent. Empty when it cannot be placed."""
+    cands = {c for c in lex.function_index.get(name, []) if c[1] == level}
+    if parent_code:
+        under = {c for c in cands if c[2] == parent_code}
+        if under:
+            cands = under
+    codes = {c[0] for c in cands}
+    return codes.pop() if len(codes) == 1 else ""
 
 
 # A number as printed: thousands separators, decimals, and the PDF habit of a
