@@ -137,3 +137,27 @@ def test_heading_line_then_figures(lex):
     facts = extract(text, "t", lex, 2021)
     got = {(f.measure, f.value, f.function_name) for f in facts}
     assert ("budget", Decimal("10"), "城乡医疗救助") in got and ("amount", Decimal("12.5"), "城乡医疗救助") in got
+
+
+def test_one_unit_shared_by_two_numbers(lex):
+    facts = extract("2020年度收、支总计各是356.2、350.1万元。", "t", lex, 2020)
+    assert [(f.metric, f.value, f.unit) for f in facts] == [
+        ("grand_total", Decimal("356.2"), "万元"), ("grand_total", Decimal("350.1"), "万元")]
+
+
+def test_pdf_break_after_decimal_point(lex):
+    text = "2021 年度本年收入合计 7940.\n39 万元，其中：其他收入 50 万元，占 0.6%。"
+    facts = extract(text, "t", lex, 2021)
+    f = next(f for f in facts if f.metric == "income_total")
+    assert f.value == Decimal("7940.39") and text[f.value_start:f.value_end] == "7940.\n39"
+
+
+def test_heading_styles_become_sections(lex):
+    from juesuan.extract.text import normalise, sentences
+
+    text = ("第二部分 2021年度部门决算情况说明\n一、收入支出决算总体情况说明\n（二）结构情况\n1、具体情况\n"
+            "(3) 细项\n本年收入合计10万元。\n9、 其他事项\n机关运行经费支出2万元。\n")
+    sents = sentences(normalise(text, lex), lex)
+    body = [s for s in sents if "万元" in text[s.start:s.end]]
+    assert body[0].section == ("第二部分2021年度部门决算情况说明", "一、收入支出决算总体情况说明", "(二)结构情况", "1、具体情况", "(3)细项")
+    assert body[1].section[-1] == "9、其他事项"

@@ -48,6 +48,9 @@ class Sentence:
 
 
 TERMINAL = "。!?;:"
+# a number cut by a line break: `7940.` + `39 万元`, or `1133.8` + `万元`
+BROKEN_NUMBER_END = re.compile(r"\d\.?$")
+BROKEN_NUMBER_START = re.compile(r"[\d.]|亿元|万元|元|%")
 
 
 def headings_and_lines(norm: str, lex: Lexicon) -> list[tuple[int, int, Heading | None]]:
@@ -99,7 +102,9 @@ def sentences(norm: str, lex: Lexicon) -> list[Sentence]:
             cur = (start, end)
         else:
             prev = norm[cur[0]:cur[1]].rstrip()
-            if len(norm[cur[0]:cur[1]].strip()) >= lex.heading_max_chars and prev and prev[-1] not in TERMINAL + "。":
+            broken_number = BROKEN_NUMBER_END.search(prev) and BROKEN_NUMBER_START.match(text)
+            long_unfinished = len(prev.strip()) >= lex.heading_max_chars and prev and prev[-1] not in TERMINAL + "。"
+            if broken_number or long_unfinished:
                 cur = (cur[0], end)
             else:
                 paragraphs.append(cur)
