@@ -11,11 +11,11 @@ SOURCES  := $(wildcard data/sources/*.txt) data/sources/sources.csv
 CURATED  := $(wildcard data/curated/*.csv)
 CODE     := $(shell find juesuan -name '*.py' -o -name '*.yml')
 PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.csv \
-            data/classification.csv data/facts.csv data/source_text.csv
+            data/classification.csv data/facts.csv data/source_text.csv data/checks.csv data/findings.csv
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package databases validate serve test bench-extract clean
+.PHONY: help setup check-sources extract package expectations databases validate serve test bench-extract bench-rules clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,14 +44,20 @@ $(PACKAGE) &: $(SOURCES) $(CURATED) $(CODE) | $(VENV)/.installed
 
 package: setup $(PACKAGE)  ## build the Frictionless package (data/*.csv, datapackage.json)
 
+# 3b. expectations: the GX suites (JSON, committed) generated from the Table Schemas and rule families
+expectations: setup  ## regenerate the Great Expectations suites under expectations/
+	$(PY) -m juesuan expectations
+
 # 4. databases: the package → DuckDB (DECIMAL) + Parquet, SQLite + Datasette metadata
 $(DATABASES) &: $(PACKAGE) metadata.yml | $(VENV)/.installed
 	$(PY) -m juesuan databases
 
 databases: package $(DATABASES)  ## build build/juesuan.duckdb, build/parquet/, build/juesuan.db
 
-# 5. validate: Frictionless (types, keys) + provenance of every fact
-validate: databases  ## rebuild what is stale, then validate the package (non-zero on failure)
+# 5. validate: Frictionless (types, keys) + provenance of every fact + integrity rules
+#    (data/checks.csv, data/findings.csv, acknowledged in data/curated/acknowledged.csv)
+#    + Great Expectations suites on the SQLite build; Data Docs under build/gx/
+validate: databases  ## rebuild what is stale, then validate package, rules and GX suites (non-zero on failure)
 	$(PY) -m juesuan validate
 
 # 6. serve: read-only Datasette on http://127.0.0.1:$(PORT)
@@ -66,6 +72,9 @@ test: setup  ## run the whole test suite (what CI runs)
 
 bench-extract: setup  ## print extraction precision/recall against tests/gold and throughput (MB/s)
 	PYTHONPATH=. $(PY) scripts/bench_extract.py
+
+bench-rules: package  ## print the error-injection detection rate and validation timing
+	PYTHONPATH=. $(PY) scripts/bench_rules.py
 
 clean:  ## remove build outputs (not the committed package)
 	rm -rf build

@@ -71,15 +71,40 @@ def cmd_databases(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from juesuan.validate import validate
+    import time
 
-    errors = validate()
+    from juesuan.rules.engine import summarise, load_facts, run_rules
+    from juesuan.rules.gx_suites import run_gx
+    from juesuan.validate import frictionless_errors, integrity_errors, provenance_errors
+
+    t0 = time.perf_counter()
+    errors = frictionless_errors() + provenance_errors()
+    t1 = time.perf_counter()
+    checks = run_rules()
+    errors += integrity_errors()
+    t2 = time.perf_counter()
+    gx = run_gx(build_docs=not args.no_docs)
+    errors += gx.problems
+    counts = summarise(checks)
+    print("checks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"Great Expectations: {gx.evaluated} expectations evaluated"
+          + (f"; Data Docs: {gx.docs_index.relative_to(Path.cwd()) if gx.docs_index.is_relative_to(Path.cwd()) else gx.docs_index}" if gx.docs_index else ""))
+    print(f"time: frictionless+provenance {t1 - t0:.2f}s, rules {t2 - t1:.2f}s, GX import {gx.import_seconds:.2f}s, "
+          f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
     if errors:
         print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
         for e in errors:
             print("  " + e, file=sys.stderr)
         return 1
-    print("validation passed: Frictionless (types, constraints, keys) and provenance of every fact")
+    print("validation passed: package (types, keys), provenance of every fact, integrity rules, GX suites")
+    return 0
+
+
+def cmd_expectations(args: argparse.Namespace) -> int:
+    from juesuan.rules.gx_suites import write_suites
+
+    for p in write_suites():
+        print(f"wrote {p.relative_to(Path.cwd()) if p.is_relative_to(Path.cwd()) else p}")
     return 0
 
 
@@ -95,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check-sources", help="verify data/sources against sources.csv").set_defaults(func=cmd_check_sources)
     sub.add_parser("package", help="build data/*.csv and datapackage.json").set_defaults(func=cmd_package)
     sub.add_parser("databases", help="build DuckDB, Parquet, SQLite and Datasette metadata").set_defaults(func=cmd_databases)
-    sub.add_parser("validate", help="validate the package").set_defaults(func=cmd_validate)
+    p = sub.add_parser("validate", help="validate the package, the integrity rules and the GX suites")
+    p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
+    p.set_defaults(func=cmd_validate)
+    sub.add_parser("expectations", help="write the GX suites under expectations/").set_defaults(func=cmd_expectations)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

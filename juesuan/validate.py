@@ -53,5 +53,13 @@ def provenance_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
     return out
 
 
+def integrity_errors() -> list[str]:
+    """Failures of the rule engine nobody has acknowledged, and stale acknowledgements."""
+    from juesuan.rules.engine import run_rules
+    from juesuan.rules.findings import gate, load_acks
+
+    return gate(run_rules(), load_acks())
+
+
 def validate(descriptor: Path = DATAPACKAGE) -> list[str]:
-    return frictionless_errors(descriptor) + provenance_errors(descriptor)
+    return frictionless_errors(descriptor) + provenance_errors(descriptor) + integrity_errors()

@@ -108,3 +108,11 @@ def test_every_document_has_headline_figures():
         assert {"expenditure_total", "expenditure_basic", "expenditure_project"} <= metrics, doc_id
         if d["doc_kind"] != "部门整体支出绩效自评报告":
             assert {"income_total", "basic_personnel", "basic_public", "three_public_total", "reception"} <= metrics, doc_id
+
+
+def test_expectation_suites_are_current(tmp_path):
+    """expectations/*.json are generated from the Table Schemas and rule families; regenerate with `make expectations`."""
+    from juesuan.rules.gx_suites import EXPECTATIONS, write_suites
+
+    for path in write_suites(tmp_path):
+        assert path.read_bytes() == (EXPECTATIONS / path.name).read_bytes(), f"{path.name} is stale"

@@ -373,6 +373,8 @@ class SentenceReader:
             char_start -= 1
         char_end = index[q_end - 1] + 1
         base = st.base or (head.metrics[0] if (measure == "share_pct" and head is not None) else "")
+        if st.base and head is not None and head.metrics[0] in self.lex.base_variants.get(st.base, []):
+            base = head.metrics[0]
         for k, (p0, p1, raw) in enumerate(positions):
             value, decimals = parse_number(raw)
             if measure.startswith("change") and st.sign == 0:

@@ -46,6 +46,7 @@ class Lexicon:
     not_terms: frozenset[str]
     scopes: list[Scope]
     budget_metric: dict[str, dict[str, str]]
+    base_variants: dict[str, list[str]]
     count_switch: dict[str, dict[str, str]]
     count_units: dict[str, tuple[str, ...]]
     cues: dict[str, str]                          # phrase -> cue kind
@@ -128,6 +129,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         not_terms=frozenset(raw.get("not_terms", [])),
         scopes=scopes,
         budget_metric=raw.get("budget_metric", {}),
+        base_variants=raw.get("base_variants", {}),
         count_switch=raw.get("count_switch", {}),
         count_units={k: tuple(v) for k, v in raw.get("count_units", {}).items()},
         cues=cues,

@@ -167,13 +167,21 @@ def build_tables() -> Package:
                 break
             source_text.append({"doc_id": s.doc_id, "line": n, "char_start": pos, "char_end": pos + len(line), "text": line})
             pos += len(line) + 1
+    from juesuan.rules.engine import Engine, facts_from_rows, load_rules
+    from juesuan.rules.findings import check_row, finding_rows, load_acks
+
+    fact_rows = [fact_row(f, by_id[f.doc_id].text) for f in facts]
+    rules = load_rules()
+    checks = Engine(facts_from_rows(fact_rows), rules, {d["doc_id"]: d for d in documents}, classification).run()
     tables = {
         "documents": documents,
         "entities": [{k: v for k, v in e.items() if k != "_line"} for e in entities],
         "metrics": [{k: v for k, v in m.items() if k != "_line"} for m in metrics],
         "classification": [{k: v for k, v in c.items() if k != "_line"} for c in classification],
-        "facts": [fact_row(f, by_id[f.doc_id].text) for f in facts],
+        "facts": fact_rows,
         "source_text": source_text,
+        "checks": [check_row(c) for c in checks],
+        "findings": finding_rows(checks, load_acks(), rules["explanations"]),
     }
     return Package(tables, spec)
 

@@ -16,7 +16,7 @@ from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA
 from juesuan.publish.views import VIEWS
 
-TYPE_MAP = {"string": "VARCHAR", "integer": "BIGINT", "year": "INTEGER", "date": "DATE", "number": "DECIMAL(18,4)"}
+TYPE_MAP = {"string": "VARCHAR", "integer": "BIGINT", "year": "INTEGER", "date": "DATE", "number": "DECIMAL(18,4)", "boolean": "BOOLEAN"}
 
 
 def duckdb_type(field: dict) -> str:

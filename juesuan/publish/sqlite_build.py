@@ -31,6 +31,8 @@ def _convert(field: dict, value: str) -> object:
     t = field["type"]
     if t in ("integer", "year"):
         return int(value)
+    if t == "boolean":
+        return 1 if value == "true" else 0
     if t == "number":
         return float(Decimal(value))  # display copy only; the digits stay in <name>_text
     return value
@@ -68,7 +70,7 @@ def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Pat
             names = [f["name"] for f in fields]
             coltypes: dict[str, type] = {}
             for f in fields:
-                coltypes[f["name"]] = {"integer": int, "year": int, "number": float}.get(f["type"], str)
+                coltypes[f["name"]] = {"integer": int, "year": int, "number": float, "boolean": int}.get(f["type"], str)
                 if f["type"] == "number" and f"{f['name']}_text" not in names:
                     coltypes[f"{f['name']}_text"] = str
             rows = []

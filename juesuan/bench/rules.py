@@ -1,0 +1,143 @@
+"""Error injection: change one stated figure at a time in a source document,
+re-extract that document, re-run the rules, and count how often `make
+validate` would fail (a new unexplained failure, or an acknowledged one whose
+difference changed). Also reports failures on the unmodified documents
+beyond the acknowledged ones (must be 0) and the timing of validation.
+
+Only figures that take part in at least one check (other than plausibility)
+count: an error in a figure nothing checks cannot be detected by design.
+"""
+from __future__ import annotations
+
+import csv
+import random
+import time
+from collections import Counter
+from dataclasses import replace
+
+from juesuan.classification import load_classification
+from juesuan.extract.facts import extract
+from juesuan.extract.lexicon import default_lexicon
+from juesuan.package.build import curated_facts, fact_row
+from juesuan.paths import DATA
+from juesuan.rules.engine import Engine, facts_from_rows, load_rules
+from juesuan.rules.findings import gate, load_acks
+from juesuan.sources import load_sources
+
+
+def metric_ids() -> set[str]:
+    from juesuan.paths import METRICS_CSV
+
+    with open(METRICS_CSV, encoding="utf-8", newline="") as fh:
+        return {r["metric"] for r in csv.DictReader(fh)}
+
+
+def mutations(printed: str, measure: str, rng: random.Random) -> list[tuple[str, str]]:
+    """(kind, new text) for one printed number, each the same length as the original."""
+    out = []
+    digits = [i for i, ch in enumerate(printed) if ch.isdigit()]
+    if digits:
+        i = digits[-1]
+        new_digit = str((int(printed[i]) + rng.randint(1, 8)) % 10)
+        if printed == "0":
+            new_digit = str(rng.randint(1, 9))
+        out.append(("digit", printed[:i] + new_digit + printed[i + 1:]))
+    if "." in printed:
+        k = printed.index(".")
+        body = printed.replace(".", "")
+        if k + 1 < len(printed) - 1:
+            out.append(("decimal_shift", body[: k + 1] + "." + body[k + 1:]))
+        elif k > 1:
+            out.append(("decimal_shift", body[: k - 1] + "." + body[k - 1:]))
+    return out
+
+
+def run(seed: int = 7, verbose: bool = False) -> dict[str, float]:
+    rng = random.Random(seed)
+    lex = default_lexicon()
+    rules = load_rules()
+    classification = load_classification()
+    with open(DATA / "documents.csv", encoding="utf-8", newline="") as fh:
+        documents = {r["doc_id"]: r for r in csv.DictReader(fh)}
+    acks = load_acks()
+
+    curated = curated_facts({s.doc_id: s for s in load_sources()}, metric_ids())
+
+    def checks_for(doc_id: str, text: str, year: int):
+        facts = extract(text, doc_id, lex, year)
+        # curated rows still read what the (possibly mutated) text says at their offsets
+        facts += [c for c in curated if c.doc_id == doc_id
+                  and text[c.value_start:c.value_end].replace(",", "") == c.value_text.replace(",", "")]
+        rows = [fact_row(f, text) for f in facts]
+        return facts, Engine(facts_from_rows(rows), rules, {doc_id: documents[doc_id]}, classification).run()
+
+    print(f"{'document':22} {'checked figures':>15} {'injected':>9} {'detected':>9} {'rate':>6}")
+    totals = Counter()
+    by_kind: Counter[tuple[str, bool]] = Counter()
+    unexplained_baseline = 0
+    for s in load_sources():
+        base_facts, base_checks = checks_for(s.doc_id, s.text, s.fiscal_year)
+        unexplained_baseline += len(gate(base_checks, [a for a in acks if a.doc_id == s.doc_id]))
+        doc_acks = [a for a in acks if a.doc_id == s.doc_id]
+        # a figure is checked when some check verifies it: incomplete breakdowns and warnings verify nothing
+        checked = {f.fact_id for c in base_checks
+                   if c.family != "plausibility" and c.outcome in ("pass", "pass_within_rounding", "fail")
+                   for f in c.facts}
+        targets = [f for f in base_facts if f"{f.doc_id}:{f.value_start:06d}:{f.metric}:{f.measure}" in checked
+                   or f.fact_id in checked]
+        # one injection per distinct printed number (a number may carry two facts)
+        seen_spans = set()
+        injected = detected = within_precision = 0
+        for f in targets:
+            if (f.value_start, f.value_end) in seen_spans:
+                continue
+            seen_spans.add((f.value_start, f.value_end))
+            printed = s.text[f.value_start:f.value_end]
+            for kind, new in mutations(printed, f.measure, rng):
+                text = s.text[: f.value_start] + new + s.text[f.value_end:]
+                _, checks = checks_for(s.doc_id, text, s.fiscal_year)
+                hit = bool(gate(checks, doc_acks))   # `make validate` would fail
+                if not hit and any(c.outcome == "pass_within_rounding" for c in checks
+                                   if any(x.value_start == f.value_start for x in c.facts)):
+                    within_precision += 1
+                if not hit and verbose and not any(c.outcome == "pass_within_rounding" for c in checks
+                                                   if any(x.value_start == f.value_start for x in c.facts)):
+                    print(f"   missed {kind}: line {f.line if hasattr(f, 'line') else ''} {f.metric}/{f.measure} {printed} -> {new} | {f.quote[:50]!r}")
+                injected += 1
+                detected += hit
+                by_kind[(kind, hit)] += 1
+        totals["figures"] += len(seen_spans)
+        totals["injected"] += injected
+        totals["detected"] += detected
+        totals["within"] += within_precision
+        rate = detected / injected if injected else 0
+        print(f"{s.doc_id:22} {len(seen_spans):15} {injected:9} {detected:9} {rate:6.1%}")
+    rate = totals["detected"] / totals["injected"] if totals["injected"] else 0
+    print(f"{'ALL':22} {totals['figures']:15} {totals['injected']:9} {totals['detected']:9} {rate:6.1%}")
+    beyond = totals["injected"] - totals["within"]
+    print(f"  undetected but within the printed precision of a check: {totals['within']}; "
+          f"detection of the rest: {totals['detected']}/{beyond}" + (f" ({totals['detected'] / beyond:.1%})" if beyond else ""))
+    for kind in ("digit", "decimal_shift"):
+        n, hit = by_kind[(kind, True)] + by_kind[(kind, False)], by_kind[(kind, True)]
+        print(f"  {kind:14} {hit}/{n} detected" + (f" ({hit / n:.1%})" if n else ""))
+    print(f"\nfailing checks on the unmodified documents beyond the acknowledged ones: {unexplained_baseline}")
+
+    # timing of validation, split as `make validate` does it
+    from juesuan.rules.engine import run_rules
+    from juesuan.rules.gx_suites import run_gx
+    from juesuan.validate import frictionless_errors, provenance_errors
+
+    t0 = time.perf_counter()
+    frictionless_errors()
+    provenance_errors()
+    t1 = time.perf_counter()
+    run_rules()
+    t2 = time.perf_counter()
+    gx = run_gx(build_docs=False)
+    print(f"validate timing: frictionless+provenance {t1 - t0:.2f}s, rules {t2 - t1:.2f}s, "
+          f"GX import {gx.import_seconds:.2f}s, GX data loading {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
+    return {"detection": rate, "unexplained": unexplained_baseline}
+
+
+if __name__ == "__main__":
+    run()
