@@ -15,7 +15,7 @@ PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.c
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate serve test bench-extract bench-rules clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,14 +60,28 @@ databases: package $(DATABASES)  ## build build/juesuan.duckdb, build/parquet/, 
 validate: databases  ## rebuild what is stale, then validate package, rules and GX suites (non-zero on failure)
 	$(PY) -m juesuan validate
 
-# 6. serve: read-only Datasette on http://127.0.0.1:$(PORT)
-serve: validate  ## set everything up, build, validate and serve Datasette (PORT=8001)
-	$(VENV)/bin/datasette serve -i build/juesuan.db --metadata build/metadata.json \
-	  --setting sql_time_limit_ms 3000 --setting max_returned_rows 2000 \
-	  --setting allow_download off --setting default_page_size 100 \
-	  -h 127.0.0.1 -p $(PORT)
+# 5b. dist: the downloads (package zip, CSVs, Parquet, DuckDB) with sizes and SHA-256
+build/dist/manifest.json: $(DATABASES) | $(VENV)/.installed
+	$(PY) -m juesuan dist
 
-test: setup  ## run the whole test suite (what CI runs)
+dist: databases build/dist/manifest.json  ## build the downloads under build/dist/ (manifest.json lists size and SHA-256)
+
+# 6. serve: read-only Datasette on http://127.0.0.1:$(PORT): immutable database, time limit,
+#    row cap, downloads only of the published files, the plugin in plugins/ and templates/
+SERVE_ARGS := -i build/juesuan.db --metadata build/metadata.json --plugins-dir plugins --template-dir templates \
+	  --static dist:build/dist --setting sql_time_limit_ms 3000 --setting max_returned_rows 2000 \
+	  --setting allow_download off --setting default_page_size 100
+serve: validate dist  ## set everything up, build, validate and serve Datasette (PORT=8001)
+	$(VENV)/bin/datasette serve $(SERVE_ARGS) -h 127.0.0.1 -p $(PORT)
+
+# the browser tests drive Debian's headless Chromium (test tools' own browser downloads fail here)
+browser-deps:  ## install Debian's chromium, chromium-driver and a CJK font if missing (needs root + apt)
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null; \
+	else echo "note: chromium/chromedriver not installed and no root apt: browser tests will be skipped" >&2; fi
+
+test: setup browser-deps  ## run the whole test suite (what CI runs)
 	$(PY) -m pytest -q
 
 bench-extract: setup  ## print extraction precision/recall against tests/gold and throughput (MB/s)

@@ -108,6 +108,14 @@ def cmd_expectations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dist(args: argparse.Namespace) -> int:
+    from juesuan.publish.dist import build_dist
+
+    out = build_dist()
+    print(f"wrote {out}/ (see manifest.json)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m juesuan", description="juesuan (决算) pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="validate the package, the integrity rules and the GX suites")
     p.add_argument("--no-docs", action="store_true", help="skip building GX Data Docs")
     p.set_defaults(func=cmd_validate)
+    sub.add_parser("dist", help="build the downloads under build/dist/").set_defaults(func=cmd_dist)
     sub.add_parser("expectations", help="write the GX suites under expectations/").set_defaults(func=cmd_expectations)
     args = parser.parse_args(argv)
     try:

@@ -21,14 +21,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(built):
+def server(built, tmp_path_factory):
     port = free_port()
+    log_path = tmp_path_factory.mktemp("log") / "datasette.log"
+    log = open(log_path, "wb")  # a file, not a pipe: an unread pipe fills up and blocks the server
     datasette = Path(sys.executable).with_name("datasette")
     proc = subprocess.Popen(
         [str(datasette), "serve", "-i", str(built["sqlite"]), "--metadata", str(built["metadata"]),
          "--setting", "sql_time_limit_ms", "1000", "--setting", "max_returned_rows", "2000",
          "-h", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -39,10 +41,11 @@ def server(built):
             time.sleep(0.1)
     else:
         proc.kill()
-        pytest.fail("datasette did not start: " + proc.stdout.read().decode())
+        pytest.fail("datasette did not start: " + log_path.read_text(errors="replace"))
     yield base
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
 
 
 def get(url: str) -> str:

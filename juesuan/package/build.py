@@ -150,6 +150,7 @@ def build_tables() -> Package:
         raise JuesuanError(f"the lexicon names metrics missing from the vocabulary: {', '.join(unknown)}", LEXICON_PATH)
     facts = merge_facts(extracted, curated_facts(by_id, metric_ids))
 
+    entity_names = {e["entity_id"]: e["name"] for e in entities}
     per_doc: dict[str, int] = {}
     for f in facts:
         per_doc[f.doc_id] = per_doc.get(f.doc_id, 0) + 1
@@ -157,6 +158,7 @@ def build_tables() -> Package:
     source_text = []
     for s in sorted(sources, key=lambda s: s.doc_id):
         row = {k: v for k, v in s.row.items() if not k.startswith("_")}
+        row["label"] = f"{entity_names.get(row['entity_id'], row['entity_id'])} {row['fiscal_year']}"
         row["chars"] = len(s.text)
         row["lines"] = s.text.count("\n") + (0 if s.text.endswith("\n") else 1)
         row["facts"] = per_doc.get(s.doc_id, 0)
