@@ -172,16 +172,32 @@ def build_tables() -> Package:
     from juesuan.rules.engine import Engine, facts_from_rows, load_rules
     from juesuan.rules.findings import check_row, finding_rows, load_acks
 
+    from juesuan.package.curated import classification_tables, line_items, load_indicators, load_scores
+    from juesuan.rules.curated_checks import indicator_checks, score_checks
+
     fact_rows = [fact_row(f, by_id[f.doc_id].text) for f in facts]
+    texts = {s.doc_id: s.text for s in sources}
+    indicators = load_indicators(texts, metric_ids)
+    scores, totals = load_scores(texts)
     rules = load_rules()
-    checks = Engine(facts_from_rows(fact_rows), rules, {d["doc_id"]: d for d in documents}, classification).run()
+    rule_facts = facts_from_rows(fact_rows)
+    checks = Engine(rule_facts, rules, {d["doc_id"]: d for d in documents}, classification).run()
+    checks += score_checks(scores, totals, texts) + indicator_checks(indicators, rule_facts, texts)
+    codes, names = classification_tables(classification)
+    for t in totals:
+        t["items_sum"] = sum((x["points_given"] for x in scores if x["doc_id"] == t["doc_id"]), Decimal(0))
     tables = {
         "documents": documents,
         "entities": [{k: v for k, v in e.items() if k != "_line"} for e in entities],
         "metrics": [{k: v for k, v in m.items() if k != "_line"} for m in metrics],
-        "classification": [{k: v for k, v in c.items() if k != "_line"} for c in classification],
+        "classification": codes,
+        "classification_names": names,
         "facts": fact_rows,
         "source_text": source_text,
+        "line_items": line_items(fact_rows),
+        "performance_indicators": indicators,
+        "score_items": scores,
+        "score_totals": totals,
         "checks": [check_row(c) for c in checks],
         "findings": finding_rows(checks, load_acks(), rules["explanations"]),
     }

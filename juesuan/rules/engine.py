@@ -511,14 +511,25 @@ class Engine:
 
 
 def run_rules(facts: list[F] | None = None, documents: dict[str, dict[str, str]] | None = None) -> list[Check]:
+    """Every check on the published package: the rule families on facts, and the
+    checks on the curated score sheets and indicators."""
     from juesuan.classification import load_classification
+    from juesuan.package.curated import load_indicators, load_scores
+    from juesuan.rules.curated_checks import indicator_checks, score_checks
+    from juesuan.sources import load_sources
 
     if facts is None:
         facts = load_facts()
     if documents is None:
         with open(DATA / "documents.csv", encoding="utf-8", newline="") as fh:
             documents = {r["doc_id"]: r for r in csv.DictReader(fh)}
-    return Engine(facts, load_rules(), documents, load_classification()).run()
+    checks = Engine(facts, load_rules(), documents, load_classification()).run()
+    texts = {s.doc_id: s.text for s in load_sources()}
+    with open(DATA / "metrics.csv", encoding="utf-8", newline="") as fh:
+        metrics = {r["metric"] for r in csv.DictReader(fh)}
+    scores, totals = load_scores(texts)
+    checks += score_checks(scores, totals, texts) + indicator_checks(load_indicators(texts, metrics), facts, texts)
+    return checks
 
 
 def summarise(checks: Iterable[Check]) -> dict[str, int]:

@@ -28,7 +28,7 @@ from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, ROOT
 
 EXPECTATIONS = ROOT / "expectations"
-FAMILIES = ("parts_sum", "identity", "ratio", "yoy", "restated", "classification")
+FAMILIES = ("parts_sum", "identity", "ratio", "yoy", "restated", "classification", "scores", "indicators")
 
 UNEXPLAINED_SQL = (
     "SELECT * FROM {batch} WHERE family = '%s' AND outcome = 'fail' "
