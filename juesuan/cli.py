@@ -73,7 +73,7 @@ def cmd_databases(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     import time
 
-    from juesuan.rules.engine import summarise, load_facts, run_rules
+    from juesuan.rules.engine import summarise, run_rules
     from juesuan.rules.gx_suites import run_gx
     from juesuan.validate import frictionless_errors, integrity_errors, provenance_errors
 

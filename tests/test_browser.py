@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from conftest import datasette_server
 from juesuan.paths import BUILD, ROOT
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -34,12 +30,6 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 SHOTS = BUILD / "screenshots"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(built, tmp_path_factory):
     from juesuan.publish.dist import build_dist
@@ -53,32 +43,12 @@ def site(built, tmp_path_factory):
         build_dist(dist)
     finally:
         dist_mod.BUILD = orig_build
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("log") / "datasette.log"
-    log = open(log_path, "wb")  # a file, not a pipe: an unread pipe fills up and blocks the server
     env = dict(os.environ, JUESUAN_DIST=str(dist))
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("datasette")), "serve", "-i", str(built["sqlite"]),
-         "--metadata", str(built["metadata"]), "--plugins-dir", str(ROOT / "plugins"),
-         "--template-dir", str(ROOT / "templates"), "--static", f"dist:{dist}",
-         "--setting", "sql_time_limit_ms", "1000", "--setting", "max_returned_rows", "2000",
-         "--setting", "allow_download", "off", "-h", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("datasette did not start: " + log_path.read_text(errors="replace"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    extra = ["--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
+             "--static", f"dist:{dist}", "--setting", "allow_download", "off"]
+    with datasette_server(built["sqlite"], built["metadata"], tmp_path_factory.mktemp("log") / "datasette.log",
+                          extra, env) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -2,50 +2,19 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import datasette_server
 
 
 @pytest.fixture(scope="module")
 def server(built, tmp_path_factory):
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("log") / "datasette.log"
-    log = open(log_path, "wb")  # a file, not a pipe: an unread pipe fills up and blocks the server
-    datasette = Path(sys.executable).with_name("datasette")
-    proc = subprocess.Popen(
-        [str(datasette), "serve", "-i", str(built["sqlite"]), "--metadata", str(built["metadata"]),
-         "--setting", "sql_time_limit_ms", "1000", "--setting", "max_returned_rows", "2000",
-         "-h", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("datasette did not start: " + log_path.read_text(errors="replace"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with datasette_server(built["sqlite"], built["metadata"], tmp_path_factory.mktemp("log") / "datasette.log") as base:
+        yield base
 
 
 def get(url: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from juesuan.errors import JuesuanError
-from juesuan.paths import DATA, ROOT, SOURCES, SOURCES_CSV
+from juesuan.paths import DATA, ROOT, SOURCES
 from juesuan.sources import load_sources, read_text
 
 

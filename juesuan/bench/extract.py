@@ -6,7 +6,6 @@ import csv
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 from juesuan.extract.facts import METRIC_GROUPS, _load_vocabulary, extract
 from juesuan.extract.lexicon import default_lexicon

@@ -13,7 +13,6 @@ import csv
 import random
 import time
 from collections import Counter
-from dataclasses import replace
 
 from juesuan.classification import load_classification
 from juesuan.extract.facts import extract

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
 
+from juesuan.csvio import replace_dir
 from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, ROOT
 
@@ -56,14 +56,7 @@ def build_dist(out: Path = BUILD / "dist") -> Path:
             data = (tmp / path).read_bytes()
             files.append({"path": path, "title": title, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
         (tmp / "manifest.json").write_text(json.dumps({"files": files}, ensure_ascii=False, indent=2), encoding="utf-8")
-        if out.exists():
-            old = out.with_name(out.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        replace_dir(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

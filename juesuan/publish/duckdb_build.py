@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from juesuan.csvio import replace_dir
 from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA
 from juesuan.publish.views import VIEWS
@@ -48,14 +49,7 @@ def build_duckdb(data_dir: Path = DATA, out: Path = BUILD / "juesuan.duckdb", pa
             con.execute(f"COPY \"{name}\" TO '{pq_tmp / (name + '.parquet')}' (FORMAT parquet)")
         con.close()
         os.replace(tmp_db, out)
-        if parquet_dir.exists():
-            old = parquet_dir.with_name(parquet_dir.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(parquet_dir, old)
-            os.replace(pq_tmp, parquet_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(pq_tmp, parquet_dir)
+        replace_dir(pq_tmp, parquet_dir)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     return out
