@@ -42,8 +42,12 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(f'<a class="provenance" href="{escape(fact_url(datasette, value))}">{escape(value)}</a>')
     if column == "finding_id" and isinstance(value, str):
         return Markup(f'<a class="provenance" href="{escape(finding_url(datasette, value))}">{escape(value)}</a>')
-    if column in ("quote", "quote_a", "quote_b") and "fact_id" in keys and row["fact_id"]:
-        return Markup(f'<a class="quote" href="{escape(fact_url(datasette, row["fact_id"]))}">{escape(value)}</a>')
+    if column in ("quote", "quote_a", "quote_b"):
+        ref = {"quote": "fact_id", "quote_a": "fact_a", "quote_b": "fact_b"}[column]
+        if ref in keys and row[ref] and str(row[ref]).count(":") >= 3:
+            return Markup(f'<a class="quote" href="{escape(fact_url(datasette, row[ref]))}">{escape(value)}</a>')
+    if column in ("explanation_zh", "explanation_en") and "finding_id" in keys and row["finding_id"]:
+        return Markup(f'<a class="finding" href="{escape(finding_url(datasette, row["finding_id"]))}">{escape(value)}</a>')
     if column == "text" and "doc_id" in keys and "line" in keys:
         return Markup(f'<a class="source-line" href="{escape(source_url(datasette, row["doc_id"], row["line"]))}">{escape(value)}</a>')
     return None

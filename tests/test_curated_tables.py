@@ -96,3 +96,17 @@ def test_line_items_one_row_per_heading():
     pc = {(r["doc_id"], r["function_code"]): r for r in rows}
     assert pc[("pingchang-2019", "2101301")]["amount"] == "102" and pc[("pingchang-2019", "2101301")]["completion_pct"] == "100"
     assert pc[("heshan-2021", "2210201")]["budget"] == "23.48"
+
+
+@pytest.mark.parametrize("row,message", [
+    ({"code": "20801", "level": "项", "parent_code": "208", "valid_from": "2007", "valid_to": ""}, "digits"),
+    ({"code": "2090101", "level": "项", "parent_code": "20801", "valid_from": "2007", "valid_to": ""}, "does not extend"),
+    ({"code": "2080101", "level": "项", "parent_code": "20899", "valid_from": "2007", "valid_to": ""}, "does not extend|not in the classification"),
+])
+def test_bad_classification_rows_are_refused(row, message):
+    from juesuan.classification import load_classification
+    from juesuan.package.curated import check_classification
+
+    rows = load_classification() + [dict(row, name="x", source="", note="", _line="99")]
+    with pytest.raises(JuesuanError, match=message):
+        check_classification(rows)

@@ -188,6 +188,27 @@ def map_heading(lex: "Lexicon", name: str, level: str, parent_code: str) -> str:
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
 
+def trie_pattern(words: set[str]) -> str:
+    """A regex matching any of `words`, longest first, shaped as a prefix trie so the
+    engine rejects a position after one character instead of trying every phrase."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
 def _compile(lex: Lexicon) -> re.Pattern[str]:
     units = sorted(
         list(lex.money_units) + list(lex.percent_units) + list(lex.count_units_all), key=len, reverse=True
@@ -197,7 +218,7 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     phrases |= set(lex.previous_year_words)
     for scope in lex.scopes:
         phrases |= set(scope.terms)
-    phrase_alt = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    phrase_alt = trie_pattern(phrases)
     heading = r"(?P<fname>[\u4e00-\u9fff]{2,40}?)\((?P<fmark>类|款|项|\d{3}|\d{5}|\d{7})\)"
     seps = re.escape(lex.clause_sep)
     return re.compile(

@@ -8,7 +8,6 @@ the matcher reads carries an index back to the original for every character.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from juesuan.extract.lexicon import Lexicon
@@ -17,18 +16,25 @@ from juesuan.extract.lexicon import Lexicon
 def normalise(text: str, lex: Lexicon) -> str:
     """Same-length normalisation: full-width → ASCII, traditional → simplified,
     conversion residue blanked out."""
-    out = []
-    for ch in text:
-        if ch in "\n\r\t":
-            out.append(ch)
-            continue
-        folded = unicodedata.normalize("NFKC", ch)
-        ch2 = folded if len(folded) == 1 else ch
-        out.append(lex.char_map.get(ord(ch2), ch2))
-    s = "".join(out)
+    s = text.translate(_table(lex))
     for pattern in lex.residue:
         s = pattern.sub(lambda m: " " * len(m.group(0)), s)
     return s
+
+
+def _table(lex: Lexicon) -> dict[int, str]:
+    """One translate table: full-width forms (U+FF01–FF5E) and the ideographic
+    space fold to ASCII, then the lexicon's traditional → simplified pairs."""
+    table = getattr(lex, "_translate", None)
+    if table is None:
+        table = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+        table[0x3000] = " "
+        for src, dst in lex.char_map.items():
+            table[src] = dst
+        for src, dst in list(table.items()):   # a folded character may itself be mapped
+            table[src] = lex.char_map.get(ord(dst), dst)
+        lex._translate = table  # type: ignore[attr-defined]
+    return table
 
 
 @dataclass

@@ -137,8 +137,30 @@ def load_scores(texts: dict[str, str], path: Path = SCORES_CSV, totals_path: Pat
     return items, totals
 
 
+LEVEL_DIGITS = {"类": 3, "款": 5, "项": 7}
+
+
+def check_classification(rows: list[dict[str, str]], path: Path = CURATED / "classification.csv") -> None:
+    """A code's length says its level, and a child's code extends its parent's."""
+    codes = {r["code"] for r in rows}
+    for r in rows:
+        ln = int(r.get("_line", 0)) or None
+        if len(r["code"]) != LEVEL_DIGITS.get(r["level"], -1) or not r["code"].isdigit():
+            raise JuesuanError(f"code {r['code']} does not have the {LEVEL_DIGITS.get(r['level'])} digits of a {r['level']}", path, ln)
+        if r["parent_code"]:
+            if not r["code"].startswith(r["parent_code"]) or len(r["parent_code"]) >= len(r["code"]):
+                raise JuesuanError(f"code {r['code']} does not extend its parent {r['parent_code']}", path, ln)
+            if r["parent_code"] not in codes:
+                raise JuesuanError(f"parent {r['parent_code']} of {r['code']} is not in the classification", path, ln)
+        elif r["level"] != "类":
+            raise JuesuanError(f"{r['level']} {r['code']} needs a parent_code", path, ln)
+        if r["valid_to"] and int(r["valid_to"]) < int(r["valid_from"]):
+            raise JuesuanError(f"valid_to {r['valid_to']} is before valid_from {r['valid_from']}", path, ln)
+
+
 def classification_tables(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """One row per code (its latest name) and one per name period."""
+    check_classification(rows)
     codes: OrderedDict[str, dict[str, Any]] = OrderedDict()
     names = []
     for r in sorted(rows, key=lambda r: (r["code"], int(r["valid_from"]))):
