@@ -53,3 +53,15 @@ def test_views_agree_between_duckdb_and_sqlite(built):
     s = sqlite3.connect(built["sqlite"])
     for view in ("facts_labelled", "income_vs_expenditure", "three_public", "disagreements"):
         assert d.execute(f"SELECT count(*) FROM {view}").fetchone()[0] == s.execute(f"SELECT count(*) FROM {view}").fetchone()[0], view
+
+
+def test_every_canned_query_runs_and_answers(built):
+    queries = yaml.safe_load(METADATA_YML.read_text(encoding="utf-8"))["databases"]["juesuan"]["queries"]
+    assert len(queries) >= 6
+    params = {"metric": "reception", "measure": "amount", "doc_id": "pingchang-2019", "name": "医疗救助",
+              "q": "医保", "body": "平昌"}
+    con = sqlite3.connect(built["sqlite"])
+    for name, spec in queries.items():
+        rows = con.execute(spec["sql"], params).fetchall()
+        assert rows, f"canned query {name} returned nothing"
+        assert spec["title"].count(" / ") >= 1, f"{name} needs a bilingual title"
