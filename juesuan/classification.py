@@ -6,6 +6,8 @@ from pathlib import Path
 from juesuan.csvio import read_csv
 from juesuan.paths import CLASSIFICATION_CSV
 
+LEVELS = ("类", "款", "项")
+LEVEL_DIGITS = {"类": 3, "款": 5, "项": 7}   # a code's length says its level
 COLUMNS = ("code", "level", "name", "parent_code", "valid_from", "valid_to", "source", "note")
 
 

@@ -81,7 +81,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors = frictionless_errors() + provenance_errors()
     t1 = time.perf_counter()
     checks = run_rules()
-    errors += integrity_errors()
+    errors += integrity_errors(checks)
     t2 = time.perf_counter()
     gx = run_gx(build_docs=not args.no_docs)
     errors += gx.problems

@@ -31,7 +31,7 @@ def metric_ids() -> set[str]:
         return {r["metric"] for r in csv.DictReader(fh)}
 
 
-def mutations(printed: str, measure: str, rng: random.Random) -> list[tuple[str, str]]:
+def mutations(printed: str, rng: random.Random) -> list[tuple[str, str]]:
     """(kind, new text) for one printed number, each the same length as the original."""
     out = []
     digits = [i for i, ch in enumerate(printed) if ch.isdigit()]
@@ -92,7 +92,7 @@ def run(seed: int = 7, verbose: bool = False) -> dict[str, float]:
                 continue
             seen_spans.add((f.value_start, f.value_end))
             printed = s.text[f.value_start:f.value_end]
-            for kind, new in mutations(printed, f.measure, rng):
+            for kind, new in mutations(printed, rng):
                 text = s.text[: f.value_start] + new + s.text[f.value_end:]
                 injected += 1
                 if any(c.doc_id == s.doc_id and c.value_start == f.value_start for c in curated):

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Iterable
 
+from juesuan.classification import LEVEL_DIGITS, LEVELS
 from juesuan.extract.lexicon import NUMBER, Lexicon, map_heading
 from juesuan.extract.text import Sentence, compact, normalise, sentences
 
@@ -74,7 +76,7 @@ def parse_number(text: str) -> tuple[Decimal, int]:
     return value, decimals
 
 
-LEVELS = ("类", "款", "项")
+LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 
 
 def _descend(path: dict, level: str, name: str, code: str) -> dict:
@@ -143,6 +145,7 @@ class SentenceReader:
         self.carry: Topic | None = None
         self.carry_head: Topic | None = None
         self.facts: list[Fact] = []
+        self.head_cues = sorted((p for p, k in lex.cues.items() if k == "head"), key=len, reverse=True)
 
     def tokens(self, comp: str) -> list[Token]:
         assert self.lex.token_re is not None
@@ -227,11 +230,12 @@ class SentenceReader:
                         st.cue = None
             elif kind == "heading":
                 name = tok.match.group("fname")
-                for prefix in ("其中", "包括", "用于"):
+                for prefix in self.head_cues:   # '其中行政单位医疗(项)' names 行政单位医疗
                     if name.startswith(prefix) and len(name) > len(prefix) + 1:
                         name = name[len(prefix):]
+                        break
                 mark = tok.match.group("fmark")
-                level = mark if mark in LEVELS else {3: "类", 5: "款", 7: "项"}[len(mark)]
+                level = mark if mark in LEVELS else LEVEL_OF_DIGITS[len(mark)]
                 code = mark if mark.isdigit() else ""
                 path = _descend(path, level, name, code)
                 mapped = "" if code else map_heading(self.lex, name, level, _parent_code(path, level))
@@ -263,7 +267,7 @@ class SentenceReader:
                     elif ck != "gap":
                         st.set_cue(ck)
                 elif phrase in self.lex.function_names:
-                    if head is not None and any(_group(x) == "income" or x == "fiscal_grant_income_total" for x in head.metrics):
+                    if head is not None and any(x in self.lex.income_heads for x in head.metrics):
                         st.broken = True   # headings listed under an income total are not spending
                         continue
                     code, level = self.lex.function_names[phrase]
@@ -442,20 +446,21 @@ def _load_vocabulary() -> None:
             METRIC_GROUPS[row["metric"]] = row["group"]
 
 
-def flag_units(facts: list[Fact]) -> None:
+def flag_units(facts: list[Fact], money_units: Iterable[str]) -> None:
     """A money figure whose unit differs from the unit its section (or, in a
     short section, its document) uses for other figures is suspect: record it
     as written, flag it, never rescale it."""
     from collections import Counter
 
+    units = {u for u in money_units if u != "万"}   # 万 alone is flagged as abbreviated already
     by_section: dict[str, Counter[str]] = {}
     doc: Counter[str] = Counter()
     for f in facts:
-        if f.unit in ("万元", "元", "亿元") and METRIC_KINDS.get(f.metric) == "money":
+        if f.unit in units and METRIC_KINDS.get(f.metric) == "money":
             by_section.setdefault(f.section, Counter())[f.unit] += 1
             doc[f.unit] += 1
     for f in facts:
-        if f.unit not in ("万元", "元", "亿元") or METRIC_KINDS.get(f.metric) != "money":
+        if f.unit not in units or METRIC_KINDS.get(f.metric) != "money":
             continue
         counts = by_section.get(f.section, Counter()).copy()
         counts[f.unit] -= 1
@@ -478,6 +483,6 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
     for sent in sentences(norm, lex):
         reader.read(sent)
     facts = reader.facts
-    flag_units(facts)
+    flag_units(facts, lex.money_units)
     facts.sort(key=lambda f: (f.value_start, f.metric, f.measure))
     return facts

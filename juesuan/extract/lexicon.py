@@ -47,6 +47,7 @@ class Lexicon:
     scopes: list[Scope]
     budget_metric: dict[str, dict[str, str]]
     base_variants: dict[str, list[str]]
+    income_heads: frozenset[str]
     count_switch: dict[str, dict[str, str]]
     count_units: dict[str, tuple[str, ...]]
     cues: dict[str, str]                          # phrase -> cue kind
@@ -56,19 +57,6 @@ class Lexicon:
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
     function_index: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # name -> (code, level, parent)
     token_re: re.Pattern[str] | None = None
-
-    def phrase_kind(self, phrase: str) -> str:
-        if phrase in self.not_terms:
-            return "not_term"
-        if phrase in self.cues:
-            return "cue"
-        if phrase in self.function_names:
-            return "function"
-        if phrase in self.previous_year_words:
-            return "previous_year"
-        if phrase in self.terms or any(phrase in s.terms for s in self.scopes):
-            return "term"
-        raise KeyError(phrase)
 
 
 def _split_metrics(value: str | None) -> tuple[str, ...] | None:
@@ -130,6 +118,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         scopes=scopes,
         budget_metric=raw.get("budget_metric", {}),
         base_variants=raw.get("base_variants", {}),
+        income_heads=frozenset(raw.get("income_heads", [])),
         count_switch=raw.get("count_switch", {}),
         count_units={k: tuple(v) for k, v in raw.get("count_units", {}).items()},
         cues=cues,

@@ -19,8 +19,8 @@ from juesuan.classification import load_classification
 from juesuan.csvio import atomic_write, csv_bytes, read_csv
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import MEASURES, Fact, extract
-from juesuan.extract.lexicon import load_lexicon, LEXICON_PATH
-from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV, ROOT
+from juesuan.extract.lexicon import LEXICON_PATH, default_lexicon
+from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
 from juesuan.sources import Source, load_sources
 
 RESOURCES_YML = Path(__file__).with_name("resources.yml")
@@ -48,7 +48,6 @@ CURATED_COLUMNS = (
     "doc_id", "metric", "measure", "value", "unit", "function_code", "function_name", "base_metric",
     "compared_year", "char_start", "char_end", "value_start", "value_end", "note",
 )
-MONEY_FACTORS = {"亿元": Decimal("10000"), "万元": Decimal("1"), "元": Decimal("0.0001"), "万": Decimal("1")}
 
 
 def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CURATED_FACTS_CSV) -> list[Fact]:
@@ -79,10 +78,11 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
         if not (0 <= cs <= vs < ve <= ce <= len(text)):
             raise JuesuanError("offsets must satisfy char_start <= value_start < value_end <= char_end", path, line)
         unit = row["unit"]
+        factors = default_lexicon().money_units
         decimals = len(row["value"].split(".", 1)[1]) if "." in row["value"] else 0
         out.append(Fact(
             doc_id=doc_id, metric=row["metric"], measure=row["measure"], value=value, value_text=text[vs:ve],
-            unit=unit, value_wan=value * MONEY_FACTORS[unit] if unit in MONEY_FACTORS else None, decimals=decimals,
+            unit=unit, value_wan=value * factors[unit] if unit in factors else None, decimals=decimals,
             function_code=row["function_code"], function_name=row["function_name"], base_metric=row["base_metric"],
             compared_year=int(row["compared_year"]) if row["compared_year"] else None,
             char_start=cs, char_end=ce, value_start=vs, value_end=ve, quote=text[cs:ce],
@@ -140,7 +140,7 @@ def build_tables() -> Package:
     metric_ids = {m["metric"] for m in metrics}
     entities = read_csv(ENTITIES_CSV, columns(spec, "entities"))
     classification = load_classification()
-    lex = load_lexicon(LEXICON_PATH, classification)
+    lex = default_lexicon()
 
     extracted: list[Fact] = []
     for s in sources:
@@ -247,5 +247,3 @@ def write_package(pkg: Package, data_dir: Path = DATA, descriptor_path: Path = D
 def build(data_dir: Path = DATA, descriptor_path: Path = DATAPACKAGE) -> dict[str, Path]:
     return write_package(build_tables(), data_dir, descriptor_path)
 
-
-__all__ = ["build", "build_tables", "write_package", "load_resources", "ROOT"]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from juesuan.classification import LEVEL_DIGITS
 from juesuan.csvio import read_csv
 from juesuan.errors import JuesuanError
 from juesuan.paths import CURATED
@@ -135,9 +136,6 @@ def load_scores(texts: dict[str, str], path: Path = SCORES_CSV, totals_path: Pat
             raise JuesuanError(f"total {r['total_stated']} is not printed on line {r['line']} of {r['doc_id']}", totals_path, ln)
         totals.append({"doc_id": r["doc_id"], "total_stated": Decimal(r["total_stated"]), "line": int(r["line"]), "note": r["note"]})
     return items, totals
-
-
-LEVEL_DIGITS = {"类": 3, "款": 5, "项": 7}
 
 
 def check_classification(rows: list[dict[str, str]], path: Path = CURATED / "classification.csv") -> None:

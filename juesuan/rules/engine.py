@@ -17,11 +17,16 @@ from typing import Any, Iterable
 import yaml
 
 from juesuan.paths import DATA
-from juesuan.rules.intervals import Interval
+from juesuan.rules.intervals import Interval, zero
 
 RULES_YML = Path(__file__).with_name("rules.yml")
-FACTORS = {"亿元": Decimal(10000), "万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001")}
-OUTCOMES = ("pass", "pass_within_rounding", "fail", "incomplete", "warning")
+
+
+def money_factors() -> dict[str, Decimal]:
+    """万元 per unit, from the lexicon (the one place units are defined)."""
+    from juesuan.extract.lexicon import default_lexicon
+
+    return default_lexicon().money_units
 
 
 @dataclass
@@ -50,15 +55,16 @@ class F:
     @property
     def interval(self) -> Interval | None:
         """In 万元 for money, as printed otherwise; None where the unit is missing."""
-        if self.unit in FACTORS:
-            return Interval.printed(self.value, self.decimals, FACTORS[self.unit])
+        factors = money_factors()
+        if self.unit in factors:
+            return Interval.printed(self.value, self.decimals, factors[self.unit])
         if self.unit == "" and self.measure not in ("share_pct", "change_pct", "completion_pct"):
             return None
         return Interval.printed(self.value, self.decimals)
 
     @property
     def comparable(self) -> Decimal:
-        return self.value * FACTORS.get(self.unit, Decimal(1))
+        return self.value * money_factors().get(self.unit, Decimal(1))
 
 
 @dataclass
@@ -93,16 +99,16 @@ def load_facts(path: Path = DATA / "facts.csv") -> list[F]:
 def facts_from_rows(rows: Iterable[dict[str, Any]]) -> list[F]:
     out = []
     for raw in rows:
-            r = {k: "" if v is None else str(v) for k, v in raw.items()}
-            out.append(F(
-                fact_id=r["fact_id"], doc_id=r["doc_id"], metric=r["metric"], measure=r["measure"],
-                value=Decimal(r["value"]), decimals=int(r["decimals"]), unit=r["unit"],
-                function_code=r["function_code"], function_name=r["function_name"],
-                function_level=r["function_level"], base_metric=r["base_metric"],
-                compared_year=int(r["compared_year"]) if r["compared_year"] else None,
-                line=int(r["line"]), value_start=int(r["value_start"]), char_start=int(r["char_start"]),
-                char_end=int(r["char_end"]), quote=r["quote"], section=r["section"], flags=r["flags"],
-            ))
+        r = {k: "" if v is None else str(v) for k, v in raw.items()}
+        out.append(F(
+            fact_id=r["fact_id"], doc_id=r["doc_id"], metric=r["metric"], measure=r["measure"],
+            value=Decimal(r["value"]), decimals=int(r["decimals"]), unit=r["unit"],
+            function_code=r["function_code"], function_name=r["function_name"],
+            function_level=r["function_level"], base_metric=r["base_metric"],
+            compared_year=int(r["compared_year"]) if r["compared_year"] else None,
+            line=int(r["line"]), value_start=int(r["value_start"]), char_start=int(r["char_start"]),
+            char_end=int(r["char_end"]), quote=r["quote"], section=r["section"], flags=r["flags"],
+        ))
     return out
 
 
@@ -134,7 +140,7 @@ class Engine:
 
     # -- finding facts ------------------------------------------------------
     def find(self, doc: str, metric: str, measure: str = "amount", *, line: int | None = None,
-             section: str | None = None, code: str | None = None, before: int | None = None) -> list[F]:
+             section: str | None = None, code: str | None = None) -> list[F]:
         out = []
         for f in self.by_doc[doc]:
             if f.metric != metric or f.measure != measure:
@@ -144,8 +150,6 @@ class Engine:
             if section is not None and f.section != section:
                 continue
             if code is not None and f.function_code != code:
-                continue
-            if before is not None and f.value_start > before:
                 continue
             if f.interval is None:
                 continue
@@ -191,7 +195,7 @@ class Engine:
 
     def _sum_check(self, doc: str, rule: str, family: str, total: F, parts: list[F], exhaustive: bool,
                    n_expected: int) -> Check:
-        s = Interval(Decimal(0), Decimal(0))
+        s = zero()
         exact = Decimal(0)
         for p in parts:
             s = s + p.interval
@@ -214,22 +218,17 @@ class Engine:
         out = []
         for r in self.rules["sums"]:
             measure = r.get("measure", "amount")
-            total_measure = "amount"
             for tm in r["total"]:
-                for total in self.find(doc, tm, total_measure):
-                    # parts stated with the total: on its line, else after it in its section
+                for total in self.find(doc, tm):
+                    # each part as stated after the total: on its line, else in its section
                     parts = []
-                    on_line = False
                     for pm in r["parts"]:
-                        cands = [p for p in self.find(doc, pm, measure, line=total.line) if p.value_start >= total.value_start]
-                        if cands:
-                            parts.append(cands[0])
-                            on_line = True
-                            continue
-                        cands = [p for p in self.find(doc, pm, measure, section=total.section) if p.value_start >= total.value_start]
-                        if cands:
-                            parts.append(cands[0])
-                    if parts and (on_line or len({p.line for p in parts}) >= 1):
+                        for scope in ({"line": total.line}, {"section": total.section}):
+                            cands = [p for p in self.find(doc, pm, measure, **scope) if p.value_start >= total.value_start]
+                            if cands:
+                                parts.append(cands[0])
+                                break
+                    if parts:
                         out.append(self._sum_check(doc, r["rule"], "parts_sum", total, parts, r["exhaustive"], len(r["parts"])))
         return out
 
@@ -238,7 +237,7 @@ class Engine:
         out = []
         fx = [f for f in self.by_doc[doc] if f.metric == "function_expenditure" and f.measure == "amount" and f.interval]
         # classes stated on one line with the general-budget (or fiscal-grant) total
-        for total_metric in ("general_budget_expenditure", "fiscal_grant_expenditure_total"):
+        for total_metric in self.rules["class_totals"]:
             for total in self.find(doc, total_metric):
                 classes = [f for f in fx if f.line == total.line and len(f.function_code) == 3]
                 if classes:
@@ -281,7 +280,7 @@ class Engine:
             required_missing = [m for m in missing if m not in r.get("optional", [])]
             if required_missing or not terms:
                 continue
-            s = Interval(Decimal(0), Decimal(0))
+            s = zero()
             exact = Decimal(0)
             for sign, f in terms:
                 s = s + f.interval if sign > 0 else s - f.interval
@@ -345,7 +344,7 @@ class Engine:
         for (line, base), members in groups.items():
             if len(members) < 2:
                 continue
-            total = sum((Interval.printed(m.value, m.decimals) for m in members), Interval(Decimal(0), Decimal(0)))
+            total = sum((Interval.printed(m.value, m.decimals) for m in members), zero())
             exact = sum((m.value for m in members), Decimal(0))
             hundred = Interval.exact(Decimal(100))
             outcome = compare(total, hundred, exact == 100)
