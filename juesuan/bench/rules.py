@@ -71,7 +71,7 @@ def run(seed: int = 7, verbose: bool = False) -> dict[str, float]:
         return facts, Engine(facts_from_rows(rows), rules, {doc_id: documents[doc_id]}, classification).run()
 
     print(f"{'document':22} {'checked figures':>15} {'injected':>9} {'detected':>9} {'rate':>6}")
-    totals = Counter()
+    totals: Counter[str] = Counter()
     by_kind: Counter[tuple[str, bool]] = Counter()
     unexplained_baseline = 0
     for s in load_sources():
@@ -123,8 +123,8 @@ def run(seed: int = 7, verbose: bool = False) -> dict[str, float]:
     print(f"  undetected but within the printed precision of a check: {totals['within']}; "
           f"detection of the rest: {totals['detected']}/{beyond}" + (f" ({totals['detected'] / beyond:.1%})" if beyond else ""))
     for kind in ("digit", "decimal_shift"):
-        n, hit = by_kind[(kind, True)] + by_kind[(kind, False)], by_kind[(kind, True)]
-        print(f"  {kind:14} {hit}/{n} detected" + (f" ({hit / n:.1%})" if n else ""))
+        n, hits = by_kind[(kind, True)] + by_kind[(kind, False)], by_kind[(kind, True)]
+        print(f"  {kind:14} {hits}/{n} detected" + (f" ({hits / n:.1%})" if n else ""))
     print(f"\nfailing checks on the unmodified documents beyond the acknowledged ones: {unexplained_baseline}")
 
     # timing of validation, split as `make validate` does it

@@ -157,7 +157,7 @@ def build_tables() -> Package:
     documents = []
     source_text = []
     for s in sorted(sources, key=lambda s: s.doc_id):
-        row = {k: v for k, v in s.row.items() if not k.startswith("_")}
+        row: dict[str, Any] = {k: v for k, v in s.row.items() if not k.startswith("_")}
         row["label"] = f"{entity_names.get(row['entity_id'], row['entity_id'])} {row['fiscal_year']}"
         row["chars"] = len(s.text)
         row["lines"] = s.text.count("\n") + (0 if s.text.endswith("\n") else 1)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -363,7 +364,7 @@ class Engine:
             budget = self.nearest(doc, c.metric, "budget", c, code=code)
             if budget is None and c.metric in budget_of:
                 budget = self.nearest(doc, budget_of[c.metric], "amount", c)
-            if actual is None or budget is None or actual.line != c.line and budget.line != c.line:
+            if actual is None or budget is None or (actual.line != c.line and budget.line != c.line):
                 continue
             ratio = actual.interval / budget.interval
             if ratio is None:
