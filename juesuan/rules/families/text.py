@@ -1,0 +1,226 @@
+"""Rules that read the document text itself, with their patterns as data:
+itemised breakdowns (公务接待 by purpose, headcounts in parentheses), text
+quality (stray punctuation before a figure, doubled words, impossible dates)
+and the disclosure of the template's sections.
+
+The patterns live in rules.yml; the code only says what to do with a match.
+A number read here is quoted from the original text at its span, like a fact.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from pydantic import field_validator
+
+from juesuan.model import Fact
+from juesuan.rules.checks import RF, Check, fmt, q
+from juesuan.rules.context import Context, Document
+from juesuan.rules.intervals import Interval, zero
+from juesuan.rules.registry import Params, family
+
+
+def _regex(v: str) -> str:
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"invalid pattern {v!r}: {exc}") from exc
+    return v
+
+
+def span_fact(doc: Document, start: int, end: int, vstart: int, vend: int, metric: str = "text",
+              unit: str = "") -> RF:
+    """A stretch of the original text as a pseudo-fact, so a finding can quote and link it."""
+    raw = doc.text[vstart:vend]
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except ArithmeticError:
+        value = Decimal(0)
+    decimals = len(raw.split(".", 1)[1]) if "." in raw else 0
+    f = Fact(doc.doc_id, metric, "text", value, raw, unit, None, decimals, char_start=start, char_end=end,
+             value_start=vstart, value_end=vend, quote=doc.text[start:end], origin="rule")
+    return RF(f, doc.line_of(vstart))
+
+
+class ItemisedParams(Params):
+    #: one tuple of figures (named groups), e.g. `(?P<batches>\d+)批次，(?P<persons>\d+)人次…`
+    pattern: str
+    #: what must come between the total's tuple and its first item (e.g. 具体内容包括)
+    intro: str
+    #: group name → unit, for the explanation
+    units: dict[str, str]
+
+    _check = field_validator("pattern", "intro")(_regex)
+
+
+@family("itemised_breakdown", ItemisedParams)
+def itemised_breakdown(ctx: Context, doc: str, p: ItemisedParams) -> list[Check]:
+    """A total stated as a tuple (batches, persons, amount) then itemised in tuples of the same shape: each component adds up."""
+    d = ctx.documents[doc]
+    tup, intro = re.compile(p.pattern), re.compile(p.intro)
+    out: list[Check] = []
+    for line_no, line in enumerate(d.text.split("\n"), start=1):
+        matches = list(tup.finditer(line))
+        if len(matches) < 3:
+            continue
+        head, items = matches[0], matches[1:]
+        if not intro.search(line, head.end(), items[0].start()):
+            continue
+        base = d.starts[line_no - 1]
+        for group, unit in p.units.items():
+            total_f = span_fact(d, base + head.start(), base + head.end(), base + head.start(group), base + head.end(group), unit=unit)
+            parts = [span_fact(d, base + m.start(), base + m.end(), base + m.start(group), base + m.end(group), unit=unit)
+                     for m in items]
+            s = sum((Interval.printed(x.value, x.decimals) for x in parts), zero())
+            exact = sum((x.value for x in parts), Decimal(0))
+            t = Interval.printed(total_f.value, total_f.decimals)
+            diff = exact - total_f.value
+            outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
+            out.append(Check(doc, f"{p.rule}_{group}", "parts_sum", f"{group}@{total_f.value_start}", outcome, q(exact),
+                             total_f.value, q(diff), q(s.half_width + t.half_width), [total_f, *parts],
+                             f"{len(parts)} items: " + " + ".join(f"{x.value_text}{unit}" for x in parts)
+                             + f" = {fmt(q(exact))}{unit} vs the stated {total_f.value_text}{unit}", p.severity, unit=unit))
+    return out
+
+
+class ParenthesisedParams(Params):
+    #: a total followed by its parts in parentheses; groups `total`, `unit`, `body`
+    pattern: str
+    #: one part inside the parentheses; groups `value`, `unit`
+    part: str
+
+    _check = field_validator("pattern", "part")(_regex)
+
+
+@family("parenthesised_breakdown", ParenthesisedParams)
+def parenthesised_breakdown(ctx: Context, doc: str, p: ParenthesisedParams) -> list[Check]:
+    """`现有编制数46名（行政编制6名、参照公务员编制35名…）`: the parts in parentheses make the total."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    part_re = re.compile(p.part)
+    for m in re.finditer(p.pattern, d.text):
+        parts_m = [x for x in part_re.finditer(d.text, m.start("body"), m.end("body")) if x.group("unit") == m.group("unit")]
+        if len(parts_m) < 2:
+            continue
+        unit = m.group("unit")
+        total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
+        parts = [span_fact(d, x.start(), x.end(), x.start("value"), x.end("value"), unit=unit) for x in parts_m]
+        exact = sum((x.value for x in parts), Decimal(0))
+        s = sum((Interval.printed(x.value, x.decimals) for x in parts), zero())
+        t = Interval.printed(total_f.value, total_f.decimals)
+        diff = exact - total_f.value
+        outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
+        out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, q(exact), total_f.value, q(diff),
+                         q(s.half_width + t.half_width), [total_f, *parts],
+                         " + ".join(f"{x.value_text}{unit}" for x in parts) + f" = {fmt(q(exact))}{unit} vs {total_f.value_text}{unit}",
+                         p.severity, unit=unit))
+    return out
+
+
+class PatternParams(Params):
+    #: the text to flag; group `at` (optional) marks the span to quote
+    pattern: str
+    what: str            # the English words for what was found
+    what_zh: str
+
+    _check = field_validator("pattern")(_regex)
+
+
+@family("text_pattern", PatternParams)
+def text_pattern(ctx: Context, doc: str, p: PatternParams) -> list[Check]:
+    """Text-quality findings by pattern: a stray comma between a cue and its figure, a doubled word."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    for m in re.finditer(p.pattern, d.text):
+        start, end = (m.start("at"), m.end("at")) if "at" in m.groupdict() else (m.start(), m.end())
+        lo, hi = max(0, start - 12), min(len(d.text), end + 12)
+        f = span_fact(d, lo, hi, start, end)
+        out.append(Check(doc, p.rule, "text", f"{start}", "warning", facts=[f], severity=p.severity,
+                         detail=f"{p.what}: '{d.text[start:end]}' in '{d.text[lo:hi].strip()}'",
+                         values={"what_zh": p.what_zh, "found": d.text[start:end]}))
+    return out
+
+
+class DateParams(Params):
+    pattern: str          # groups y, m, d (d optional)
+    #: how many years after the fiscal year a date may be (the report is written the year after)
+    years_after: int = 1
+
+    _check = field_validator("pattern")(_regex)
+
+
+@family("impossible_date", DateParams)
+def impossible_date(ctx: Context, doc: str, p: DateParams) -> list[Check]:
+    """A date that does not exist, or lies after the fiscal year's report could have been written."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    for m in re.finditer(p.pattern, d.text):
+        y, mo = int(m.group("y")), int(m.group("m"))
+        day = int(m.group("d")) if m.groupdict().get("d") else 1
+        why = ""
+        try:
+            date(y, mo, day)
+        except ValueError:
+            why = "no such date"
+        if not why and y > d.fiscal_year + p.years_after:
+            why = f"after fiscal year {d.fiscal_year} + {p.years_after}"
+        if why:
+            f = span_fact(d, m.start(), m.end(), m.start(), m.end())
+            out.append(Check(doc, p.rule, "text", f"{m.start()}", "warning", facts=[f], severity=p.severity,
+                             detail=f"date '{m.group(0)}': {why}", values={"what_zh": "日期不可能", "found": m.group(0)}))
+    return out
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title_zh: str
+    pattern: str
+    since: int
+    until: int | None
+
+
+class DisclosureParams(Params):
+    #: the kinds of document (sources.csv doc_kind) the template applies to
+    kinds: list[str]
+    #: what may stand before a heading on its line (bookmarks, numbering)
+    prefix: str
+    #: the template's sections: key → {title, pattern, since, until}
+    sections: dict[str, dict[str, str | int | None]]
+
+    _check = field_validator("prefix")(_regex)
+
+
+def disclosed(text: str, doc: Document, sections: list[Section], prefix: str) -> list[tuple[Section, int | None]]:
+    """Each section applicable in the document's year with the line where its heading starts (None: absent).
+
+    The last heading line wins: a table of contents lists the sections before the body does.
+    """
+    out: list[tuple[Section, int | None]] = []
+    for s in sections:
+        if s.since > doc.fiscal_year or (s.until is not None and s.until < doc.fiscal_year):
+            continue
+        found = list(re.finditer(prefix + "(?:" + s.pattern + ")", text, re.M))
+        out.append((s, doc.line_of(found[-1].start()) if found else None))
+    return out
+
+
+def section_list(p: DisclosureParams) -> list[Section]:
+    return [Section(k, str(v["title"]), str(v["pattern"]), int(str(v.get("since") or 0)),
+                    int(str(v["until"])) if v.get("until") else None) for k, v in p.sections.items()]
+
+
+@family("disclosures", DisclosureParams)
+def disclosures(ctx: Context, doc: str, p: DisclosureParams) -> list[Check]:
+    """A standard section of the 部门决算 template the document does not contain: information, not an error."""
+    d = ctx.documents[doc]
+    if d.kind not in p.kinds:
+        return []
+    out: list[Check] = []
+    for s, line in disclosed(d.text, d, section_list(p), p.prefix):
+        out.append(Check(doc, p.rule, "disclosure", s.key, "pass" if line else "incomplete", severity=p.severity,
+                         detail=f"section {s.key} ({s.title_zh}) " + (f"starts on line {line}" if line else "not found"),
+                         values={"what_zh": s.title_zh}))
+    return out
