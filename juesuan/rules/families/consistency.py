@@ -188,3 +188,77 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
 
 LEVEL_DIGITS_INV = {n: level for level, n in LEVEL_DIGITS.items()}
 _ = Decimal
+
+
+class HeadingCodeParams(Params):
+    #: a heading printed with its code: groups `name` and `code`
+    pattern: str
+
+
+def _names_match(printed: str, official: str) -> bool:
+    """`社会保障和就业` for 社会保障和就业支出: the printed name ends with the official one, 支出 optional."""
+    core = official.removesuffix("支出")
+    return printed.endswith(official) or (printed.endswith(core) and len(core) >= 2)
+
+
+@family("heading_codes", HeadingCodeParams)
+def heading_codes(ctx: Context, doc: str, p: HeadingCodeParams) -> list[Check]:
+    """Every heading printed with a code, figure or not: the name is the code's in the fiscal year, at its level.
+
+    A printed name that matches no heading of the classification at all is left alone (it may be
+    prose before a parenthesis); one that is the name of a heading of another level, or of another
+    code, is a finding.
+    """
+    import re
+
+    from juesuan.rules.families.text import span_fact
+
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    for m in re.finditer(p.pattern, d.text):
+        name, code = m.group("name"), m.group("code")
+        rows = ctx.classification_by_code.get(code, [])
+        valid = [r for r in rows if int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]
+        if not valid or any(_names_match(name, r["name"]) for r in valid):
+            continue
+        other = [r for r in ctx.classification if r["code"] != code and _names_match(name, r["name"])
+                 and int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]
+        if not other:
+            continue
+        best = max(other, key=lambda r: len(r["name"]))
+        level = "level" if len(best["code"]) != len(code) else "code"
+        f = span_fact(d, m.start("name"), m.end(), m.start("code"), m.end("code"))
+        out.append(Check(doc, f"heading_{level}_mismatch", "classification", f"{code}@{m.start('code')}", "fail", facts=[f],
+                         detail=f"'{name}（{code}）': {code} is '{valid[0]['name']}' in {d.fiscal_year}; the name printed is that of "
+                                f"{best['code']} ({best['level']})", severity=p.severity, cause=f"code:{code}",
+                         values={"found": f"{name}（{code}）"}))
+    return out
+
+
+class NearParams(Params):
+    measures: list[str]
+    #: below this size two figures one digit apart may well be two different figures
+    minimum: Decimal
+
+
+@family("last_digit_restated", NearParams)
+def last_digit_restated(ctx: Context, doc: str, p: NearParams) -> list[Check]:
+    """The same change amount stated twice with a different last digit (36680.54 and 36680.53),
+    whatever metric each sentence names: two sizeable figures one unit of their last digit apart
+    are one figure misprinted once."""
+    out: list[Check] = []
+    for measure in p.measures:
+        seen: dict[tuple[str, int], RF] = {}
+        for f in ctx.facts(doc):
+            if f.measure != measure or f.interval is None or abs(f.comparable) < p.minimum:
+                continue
+            step = Decimal(10) ** -f.decimals
+            for delta in (-step, step):
+                other = seen.get((format((f.value + delta).normalize(), "f"), f.decimals))
+                if other is not None and other.unit == f.unit:
+                    out.append(Check(doc, p.rule, "restated", f"{label(other)}~{f.value_start}", "fail", q(other.comparable),
+                                     q(f.comparable), q(f.comparable - other.comparable), Decimal(0), [other, f],
+                                     f"{other.in_wan} ({other.metric}, line {other.line}) and {f.in_wan} ({f.metric}, line {f.line}) "
+                                     f"differ in the last digit only", p.severity, unit=unit_of(f)))
+            seen.setdefault((format(f.value.normalize(), "f"), f.decimals), f)
+    return out

@@ -224,3 +224,37 @@ def disclosures(ctx: Context, doc: str, p: DisclosureParams) -> list[Check]:
                          detail=f"section {s.key} ({s.title_zh}) " + (f"starts on line {line}" if line else "not found"),
                          values={"what_zh": s.title_zh}))
     return out
+
+
+class LabelledParams(Params):
+    #: the total; groups `total` and `unit`
+    pattern: str
+    #: the labels of the parts that make the total (others in the same list, e.g. retirees, are not parts)
+    parts: list[str]
+    #: how far after the total its parts may stand (characters)
+    window: int = 80
+
+
+@family("labelled_breakdown", LabelledParams)
+def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]:
+    """`在编在职人数75人，其中公务员5人、参公人员8人，事业人员63人`: the named parts make the total."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    for m in re.finditer(p.pattern, d.text):
+        unit = m.group("unit")
+        end = min(len(d.text), m.end() + p.window)
+        found = []
+        for lab in p.parts:
+            pm = re.compile(re.escape(lab) + r"[^，、；。\d]{0,6}?(?P<value>\d+)\s*" + re.escape(unit)).search(d.text, m.end(), end)
+            if pm:
+                found.append(span_fact(d, pm.start(), pm.end(), pm.start("value"), pm.end("value"), unit=unit))
+        if len(found) < 2:
+            continue
+        total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
+        exact = sum((x.value for x in found), Decimal(0))
+        diff = exact - total_f.value
+        outcome = "pass" if diff == 0 else ("incomplete" if diff < 0 and len(found) < len(p.parts) else "fail")
+        out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, exact, total_f.value, diff, Decimal(0),
+                         [total_f, *found], " + ".join(f"{x.quote}" for x in found) + f" = {exact}{unit} vs {total_f.quote}",
+                         p.severity, unit=unit, values={"remainder": format(-diff, "f")}))
+    return out
