@@ -16,7 +16,7 @@ from decimal import Decimal
 from pydantic import field_validator
 
 from juesuan.model import Fact
-from juesuan.rules.checks import RF, Check, fmt, q
+from juesuan.rules.checks import RF, Check, fmt, money_factors, q
 from juesuan.rules.context import Context, Document
 from juesuan.rules.intervals import Interval, zero
 from juesuan.rules.registry import Params, family
@@ -28,6 +28,13 @@ def _regex(v: str) -> str:
     except re.error as exc:
         raise ValueError(f"invalid pattern {v!r}: {exc}") from exc
     return v
+
+
+def _iv(f: RF) -> Interval:
+    """A printed figure's interval: money and percentages stand for what rounds to them; counts are exact."""
+    if f.unit in money_factors() or f.unit == "%":
+        return Interval.printed(f.value, f.decimals)
+    return Interval.exact(f.value)
 
 
 def span_fact(doc: Document, start: int, end: int, vstart: int, vend: int, metric: str = "text",
@@ -73,9 +80,9 @@ def itemised_breakdown(ctx: Context, doc: str, p: ItemisedParams) -> list[Check]
             total_f = span_fact(d, base + head.start(), base + head.end(), base + head.start(group), base + head.end(group), unit=unit)
             parts = [span_fact(d, base + m.start(), base + m.end(), base + m.start(group), base + m.end(group), unit=unit)
                      for m in items]
-            s = sum((Interval.printed(x.value, x.decimals) for x in parts), zero())
+            s = sum((_iv(x) for x in parts), zero())
             exact = sum((x.value for x in parts), Decimal(0))
-            t = Interval.printed(total_f.value, total_f.decimals)
+            t = _iv(total_f)
             diff = exact - total_f.value
             outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
             out.append(Check(doc, f"{p.rule}_{group}", "parts_sum", f"{group}@{total_f.value_start}", outcome, q(exact),
@@ -108,8 +115,8 @@ def parenthesised_breakdown(ctx: Context, doc: str, p: ParenthesisedParams) -> l
         total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
         parts = [span_fact(d, x.start(), x.end(), x.start("value"), x.end("value"), unit=unit) for x in parts_m]
         exact = sum((x.value for x in parts), Decimal(0))
-        s = sum((Interval.printed(x.value, x.decimals) for x in parts), zero())
-        t = Interval.printed(total_f.value, total_f.decimals)
+        s = sum((_iv(x) for x in parts), zero())
+        t = _iv(total_f)
         diff = exact - total_f.value
         outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, q(exact), total_f.value, q(diff),
