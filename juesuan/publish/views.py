@@ -53,17 +53,17 @@ VIEWS: dict[str, str] = {
     # where the numbers don't add up: every error finding, with the body, year and both sentences
     "where_numbers_dont_add_up": """
         SELECT f.finding_id, f.doc_id, e.name AS entity_name, d.fiscal_year, f.rule, f.family,
-               f.explanation_zh, f.explanation_en, f.lhs, f.rhs, f.difference, f.tolerance,
+               f.explanation_zh, f.explanation_en, f.lhs, f.rhs, f.difference, f.tolerance, f.unit, f.checks,
                f.quote_a, f.line_a, f.quote_b, f.line_b, f.acknowledged, f.reason
         FROM findings f
         JOIN documents d ON d.doc_id = f.doc_id
         JOIN entities e ON e.entity_id = d.entity_id
         WHERE f.severity = 'error'
     """,
-    # the Great Expectations gate: failures nobody has acknowledged (must be empty)
+    # the Great Expectations gate: error checks whose finding nobody has acknowledged (must be empty)
     "unexplained_failures": """
         SELECT * FROM checks
-        WHERE outcome = 'fail'
-          AND check_id NOT IN (SELECT finding_id FROM findings WHERE acknowledged = 1)
+        WHERE outcome = 'fail' AND severity = 'error'
+          AND finding_id NOT IN (SELECT finding_id FROM findings WHERE acknowledged = 1)
     """,
 }

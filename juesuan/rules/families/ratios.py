@@ -148,9 +148,11 @@ def implied_budget(ctx: Context, doc: str, p: ImpliedBudgetParams) -> list[Check
             for pm in parts:
                 for pc, pa, piv in implied.get((pm, ""), [])[:1]:
                     outcome = "fail" if piv.lo > wiv.hi else "pass"
+                    part_b = q(pa.comparable / pc.value * 100) if pc.value else None
+                    whole_b = q(wa.comparable / wc.value * 100) if wc.value else None
                     out.append(Check(doc, f"{p.rule}_part_within_whole", "ratio", f"{label(pc)}<{label(wc)}", outcome,
-                                     q(pa.comparable / pc.value * 100) if pc.value else None,
-                                     q(wa.comparable / wc.value * 100) if wc.value else None, None, None, [pc, wc, pa, wa],
+                                     part_b, whole_b, q(part_b - whole_b) if part_b is not None and whole_b is not None else None,
+                                     q(piv.half_width + wiv.half_width), [pc, wc, pa, wa],
                                      f"{pm} {pa.in_wan} at {pc.value}% implies a budget above that of {whole} "
                                      f"({wa.in_wan} at {wc.value}%)", p.severity, unit="万元"))
     return out
