@@ -66,11 +66,19 @@ class RF:
         return f"{self.fact.value_text or self.fact.value}{self.fact.unit}"
 
     @property
+    def in_wan_zh(self) -> str:
+        """`0.011844万元（印作118.44元）`: the same in Chinese, for `explanation_zh`."""
+        unit = self.fact.unit
+        if unit in money_factors() and unit != "万元":
+            return f"{fmt(q(self.comparable))}万元（印作{self.shown}）"
+        return self.shown
+
+    @property
     def in_wan(self) -> str:
         """`0.011844 万元 (printed 118.44元)` where the printed unit is not 万元."""
         unit = self.fact.unit
         if unit in money_factors() and unit != "万元":
-            return f"{fmt(q(self.comparable))}万元（印作 {self.shown}）"
+            return f"{fmt(q(self.comparable))}万元 (printed {self.shown})"
         return self.shown
 
 

@@ -119,7 +119,8 @@ def explain(c: Check, templates: dict[str, dict[str, str]], group_size: int = 1)
     t = templates[key]
     values = {"lhs": fmt(c.lhs), "rhs": fmt(c.rhs), "difference": fmt(c.difference), "tolerance": fmt(c.tolerance),
               "detail": c.detail, "unit": c.unit, "quotes": _quotes(c), "remainder": "", "previous": "",
-              "what_zh": "", "found": ""}
+              "what_zh": "", "found": "",
+              "a": c.facts[0].in_wan_zh if c.facts else "", "b": c.facts[1].in_wan_zh if len(c.facts) > 1 else ""}
     values.update(c.values)
     zh, en = t["zh"].format(**values).strip(), t["en"].format(**values).strip()
     if group_size > 1:
