@@ -215,3 +215,11 @@ def test_unused_copy_is_harmless(tmp_path: Path) -> None:
     copy = tmp_path / "rules.yml"
     shutil.copy(RULES_YML, copy)
     assert [r.rule for r in load_rules(copy).instances] == [r.rule for r in load_rules().instances]
+
+
+def test_figures_without_unit_each_occurrence() -> None:
+    text = lines("dachuan-2018", 44, 44) + "\n" + lines("heshan-2021", 175, 175)
+    found = sorted(c.values["found"] for c in audit(text, 2021) if c.rule == "figure_without_unit")
+    assert found == ["30.59", "543.37"]
+    fixed = text.replace("543.37，", "543.37万元，").replace("30.59 相比", "30.59 万元相比")
+    assert not [c for c in audit(fixed, 2021) if c.rule == "figure_without_unit"]

@@ -128,7 +128,8 @@ def extraction_flags(ctx: Context, doc: str, p: FlagParams) -> list[Check]:
             name = flag.split(":", 1)[0]
             if name in p.flags:
                 out.append(Check(doc, name, "text", label(f), "warning", f.value, None, None, None, [f],
-                                 f"{f.metric} {f.shown or f.value}: {flag}", p.severity, unit=f.unit))
+                                 f"{f.metric} {f.shown or f.value}: {flag}", p.severity, unit=f.unit,
+                                 cause=f"unitless:{f.value_start}" if name == "unit_missing" else ""))
     return out
 
 

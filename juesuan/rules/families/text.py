@@ -131,6 +131,8 @@ class PatternParams(Params):
     pattern: str
     what: str            # the English words for what was found
     what_zh: str
+    #: findings of other rules about the same span share this cause (e.g. `unitless`)
+    cause: str = ""
 
     _check = field_validator("pattern")(_regex)
 
@@ -145,6 +147,7 @@ def text_pattern(ctx: Context, doc: str, p: PatternParams) -> list[Check]:
         lo, hi = max(0, start - 12), min(len(d.text), end + 12)
         f = span_fact(d, lo, hi, start, end)
         out.append(Check(doc, p.rule, "text", f"{start}", "warning", facts=[f], severity=p.severity,
+                         cause=f"{p.cause}:{start}" if p.cause else "",
                          detail=f"{p.what}: '{d.text[start:end]}' in '{d.text[lo:hi].strip()}'",
                          values={"what_zh": p.what_zh, "found": d.text[start:end]}))
     return out
