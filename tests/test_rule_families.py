@@ -223,3 +223,10 @@ def test_figures_without_unit_each_occurrence() -> None:
     assert found == ["30.59", "543.37"]
     fixed = text.replace("543.37，", "543.37万元，").replace("30.59 相比", "30.59 万元相比")
     assert not [c for c in audit(fixed, 2021) if c.rule == "figure_without_unit"]
+
+
+def test_unusual_number_of_decimals_kaijiang() -> None:
+    text = lines("kaijiang-2022", 20, 58)
+    found = [c.values["found"] for c in audit(text, 2022) if c.rule == "unusual_decimals"]
+    assert found == ["180.399万元"]
+    assert not [c for c in audit(text.replace("180.399", "180.39"), 2022) if c.rule == "unusual_decimals"]

@@ -263,3 +263,32 @@ def last_digit_restated(ctx: Context, doc: str, p: NearParams) -> list[Check]:
                                      f"differ in the last digit only", p.severity, unit=unit_of(f)))
             seen.setdefault((format(f.value.normalize(), "f"), f.decimals), f)
     return out
+
+
+class DecimalsParams(Params):
+    #: the share of a document's money figures whose precision counts as usual
+    usual_share: Decimal
+    measures: list[str]
+
+
+@family("unusual_decimals", DecimalsParams)
+def unusual_decimals(ctx: Context, doc: str, p: DecimalsParams) -> list[Check]:
+    """A money figure printed with more decimals than the document's figures usually have (180.399万元 among
+    figures of two decimals): often a typo or a figure copied from another unit."""
+    money = [f for f in ctx.facts(doc) if f.measure in p.measures and f.interval is not None and unit_of(f) == "万元"
+             and f.unit == "万元"]
+    if len(money) < 10:
+        return []
+    counts = [f.decimals for f in money]
+    usual = min(d for d in set(counts) if sum(1 for x in counts if x <= d) >= p.usual_share * len(counts))
+    out: list[Check] = []
+    seen: set[int] = set()
+    for f in money:
+        if f.decimals > usual and f.value_start not in seen:
+            seen.add(f.value_start)
+            out.append(Check(doc, p.rule, "text", label(f), "warning", f.value, None, None, None, [f],
+                             f"{f.shown} has {f.decimals} decimals; {p.usual_share:%} of the document's figures in 万元 "
+                             f"have at most {usual}",
+                             p.severity, unit=f.unit, values={"what_zh": f"小数位数异常（本文件金额通常至多{usual}位小数）",
+                                                               "found": f.shown}))
+    return out
