@@ -75,7 +75,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from juesuan.rules.engine import summarise
     from juesuan.rules.gx_suites import run_gx
-    from juesuan.validate import frictionless_errors, integrity_errors, provenance_errors, published_checks
+    from juesuan.validate import finding_counts, frictionless_errors, integrity_errors, provenance_errors, published_checks
 
     t0 = time.perf_counter()
     errors = frictionless_errors() + provenance_errors()
@@ -87,6 +87,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors += gx.problems
     counts = summarise(checks)
     print("checks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(finding_counts().items())))
     docs = gx.docs_index
     if docs is not None and docs.is_relative_to(Path.cwd()):
         docs = docs.relative_to(Path.cwd())

@@ -62,6 +62,16 @@ def published_checks(path: Path = DATA / "checks.csv") -> list[CheckRow]:
                 for r in csv.DictReader(fh)]
 
 
+def finding_counts(path: Path = DATA / "findings.csv") -> dict[str, int]:
+    """Findings per severity, acknowledged errors apart: what `make validate` reports."""
+    counts: dict[str, int] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            key = r["severity"] + (" (acknowledged)" if r["severity"] == "error" and r["acknowledged"] == "true" else "")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def integrity_errors(checks: list[CheckRow] | None = None) -> list[str]:
     """Error findings nobody has acknowledged, and stale acknowledgements."""
     return gate(published_checks() if checks is None else checks, load_acks())

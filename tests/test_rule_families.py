@@ -230,3 +230,19 @@ def test_unusual_number_of_decimals_kaijiang() -> None:
     found = [c.values["found"] for c in audit(text, 2022) if c.rule == "unusual_decimals"]
     assert found == ["180.399万元"]
     assert not [c for c in audit(text.replace("180.399", "180.39"), 2022) if c.rule == "unusual_decimals"]
+
+
+def test_validate_gate_fails_only_on_an_unacknowledged_error(tmp_path: Path) -> None:
+    from juesuan.rules.findings import ACK_CSV, gate
+    from juesuan.validate import published_checks
+
+    checks = published_checks()
+    assert gate(checks, load_acks()) == []
+    rows = ACK_CSV.read_text(encoding="utf-8").split("\n")
+    dropped = next(i for i, r in enumerate(rows) if r.startswith("pingchang-2019,reception_items_persons"))
+    fewer = tmp_path / "acknowledged.csv"
+    fewer.write_text("\n".join(rows[:dropped] + rows[dropped + 1:]), encoding="utf-8")
+    problems = gate(checks, load_acks(fewer))
+    assert len(problems) == 1 and "UNEXPLAINED" in problems[0] and "59人次" in problems[0]
+    # warnings and information never need an acknowledgement
+    assert all(c.severity == "error" for c in checks if c.outcome == "fail" and c.finding_id)
