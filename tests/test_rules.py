@@ -178,3 +178,26 @@ def test_gate_reports_unexplained_and_stale():
     assert gate_of(checks, [ack]) == []
     stale = Ack("d", "assets_minus_liabilities", "gone@1", "old", 3)
     assert any("STALE" in p and "acknowledged.csv:3" in p for p in gate_of(checks, [ack, stale]))
+
+
+def test_label_conflict_one_heading_two_amounts():
+    # 行政运行 under 2101101 in one place, the same heading mapped from the classification elsewhere
+    checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
+                 fact("function_expenditure", "505.42", code="2101501", name="行政运行", line=9, flags="code_from_classification"))
+    assert [c.outcome for c in checks if c.rule == "label_conflict"] == []   # same code: same_figure_twice's
+    assert outcome(checks, "same_figure_twice") == "fail"
+    checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
+                 fact("function_expenditure", "505.42", code="21015", name="行政运行", line=9))
+    assert outcome(checks, "label_conflict") == "fail"
+    checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
+                 fact("function_expenditure", "40.70", code="2080101", name="行政运行", line=9))
+    assert [c for c in checks if c.rule == "label_conflict"] == []   # two headings of two classes
+
+
+def test_two_completion_rates_of_one_actual_imply_two_budgets():
+    checks = run(fact("three_public_total", "0.09"), fact("three_public_total", "89.47", "completion_pct", "%"),
+                 fact("three_public_total", "0.09", line=5), fact("three_public_total", "46.63", "completion_pct", "%", line=5))
+    assert outcome(checks, "implied_budget") == "fail"
+    checks = run(fact("three_public_total", "0.09"), fact("three_public_total", "89.47", "completion_pct", "%"),
+                 fact("three_public_total", "0.09", line=5), fact("three_public_total", "89.5", "completion_pct", "%", line=5))
+    assert outcome(checks, "implied_budget") == "pass_within_rounding"
