@@ -85,6 +85,8 @@ def test_parenthesised_headcount_pingchang() -> None:
     text = lines("pingchang-2019", 30, 30)
     assert outcomes(audit(text, 2019), "headcount_parts") == ["pass"]
     assert outcomes(audit(text.replace("行政编制6名", "行政编制7名"), 2019), "headcount_parts") == ["fail"]
+    partial = "在职人员30人（其中党员12人、女性10人）。"
+    assert outcomes(audit(partial, 2019), "headcount_parts") == ["incomplete"]
 
 
 # -- unit slip masking arithmetic, scopes that coincide ---------------------------------------------------
@@ -147,7 +149,7 @@ def test_doubled_words_but_not_rhetoric() -> None:
 
 
 @pytest.mark.parametrize("date,flagged", [("2019年2月30日", True), ("2021年13月", True), ("2025年1月5日", True),
-                                          ("2020年7月23日", False)])
+                                          ("2020年7月23日", False), ("2025年", False)])
 def test_impossible_dates(date: str, flagged: bool) -> None:
     checks = audit(f"本报告于{date}发布。", 2019)
     assert bool([c for c in checks if c.rule == "impossible_date"]) is flagged

@@ -97,8 +97,10 @@ class ParenthesisedParams(Params):
     pattern: str
     #: one part inside the parentheses; groups `value`, `unit`
     part: str
+    #: how a list that need not be whole begins (其中, 含): a shortfall there is information
+    partial: str
 
-    _check = field_validator("pattern", "part")(_regex)
+    _check = field_validator("pattern", "part", "partial")(_regex)
 
 
 @family("parenthesised_breakdown", ParenthesisedParams)
@@ -119,10 +121,12 @@ def parenthesised_breakdown(ctx: Context, doc: str, p: ParenthesisedParams) -> l
         t = _iv(total_f)
         diff = exact - total_f.value
         outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
+        if outcome == "fail" and diff < 0 and re.match(p.partial, m.group("body")):
+            outcome = "incomplete"    # （其中党员12人、女性10人）: a partial list, not a breakdown
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, q(exact), total_f.value, q(diff),
                          q(s.half_width + t.half_width), [total_f, *parts],
                          " + ".join(f"{x.value_text}{unit}" for x in parts) + f" = {fmt(q(exact))}{unit} vs {total_f.value_text}{unit}",
-                         p.severity, unit=unit))
+                         p.severity, unit=unit, values={"remainder": fmt(q(-diff))}))
     return out
 
 
@@ -174,7 +178,7 @@ def impossible_date(ctx: Context, doc: str, p: DateParams) -> list[Check]:
             date(y, mo, day)
         except ValueError:
             why = "no such date"
-        if not why and y > d.fiscal_year + p.years_after:
+        if not why and m.groupdict().get("d") and y > d.fiscal_year + p.years_after:   # plans name future years
             why = f"after fiscal year {d.fiscal_year} + {p.years_after}"
         if why:
             f = span_fact(d, m.start(), m.end(), m.start(), m.end())
