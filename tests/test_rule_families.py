@@ -248,3 +248,16 @@ def test_validate_gate_fails_only_on_an_unacknowledged_error(tmp_path: Path) -> 
     assert len(problems) == 1 and "UNEXPLAINED" in problems[0] and "59人次" in problems[0]
     # warnings and information never need an acknowledgement
     assert all(c.severity == "error" for c in checks if c.outcome == "fail" and c.finding_id)
+
+
+def test_text_rules_read_traditional_script_and_full_width_forms() -> None:
+    """The same passage in traditional characters: the text rules match the normalised view and
+    quote the original characters at the same offsets."""
+    import opencc
+
+    text = opencc.OpenCC("s2t").convert(lines("pingchang-2019", 74, 74))
+    checks = audit(text, 2019)
+    persons = next(c for c in checks if c.rule == "reception_items_persons")
+    assert persons.outcome == "fail" and persons.lhs == 59
+    assert all(text[f.char_start:f.char_end] == f.quote for f in persons.facts)
+    assert "萬元" in next(c for c in checks if c.rule == "reception_items_amount").facts[0].quote

@@ -10,7 +10,10 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from juesuan.extract.lexicon import default_lexicon
+from juesuan.extract.text import normalise
 from juesuan.model import Fact
 from juesuan.rules.checks import RF
 
@@ -38,6 +41,12 @@ class Document:
     def __post_init__(self) -> None:
         if not self.starts:
             self.starts = line_starts(self.text)
+
+    @cached_property
+    def norm(self) -> str:
+        """The text as the extractor reads it (full-width folded, traditional → simplified), same length:
+        the text rules match here and quote the original at the same offsets."""
+        return normalise(self.text, default_lexicon())
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset)

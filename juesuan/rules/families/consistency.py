@@ -216,7 +216,7 @@ def heading_codes(ctx: Context, doc: str, p: HeadingCodeParams) -> list[Check]:
 
     d = ctx.documents[doc]
     out: list[Check] = []
-    for m in re.finditer(p.pattern, d.text):
+    for m in re.finditer(p.pattern, d.norm):
         name, code = m.group("name"), m.group("code")
         rows = ctx.classification_by_code.get(code, [])
         valid = [r for r in rows if int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]

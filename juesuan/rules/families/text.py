@@ -40,13 +40,13 @@ def _iv(f: RF) -> Interval:
 def span_fact(doc: Document, start: int, end: int, vstart: int, vend: int, metric: str = "text",
               unit: str = "") -> RF:
     """A stretch of the original text as a pseudo-fact, so a finding can quote and link it."""
-    raw = doc.text[vstart:vend]
+    raw = doc.norm[vstart:vend]
     try:
         value = Decimal(raw.replace(",", ""))
     except ArithmeticError:
         value = Decimal(0)
     decimals = len(raw.split(".", 1)[1]) if "." in raw else 0
-    f = Fact(doc.doc_id, metric, "text", value, raw, unit, None, decimals, char_start=start, char_end=end,
+    f = Fact(doc.doc_id, metric, "text", value, doc.text[vstart:vend], unit, None, decimals, char_start=start, char_end=end,
              value_start=vstart, value_end=vend, quote=doc.text[start:end], origin="rule")
     return RF(f, doc.line_of(vstart))
 
@@ -68,7 +68,7 @@ def itemised_breakdown(ctx: Context, doc: str, p: ItemisedParams) -> list[Check]
     d = ctx.documents[doc]
     tup, intro = re.compile(p.pattern), re.compile(p.intro)
     out: list[Check] = []
-    for line_no, line in enumerate(d.text.split("\n"), start=1):
+    for line_no, line in enumerate(d.norm.split("\n"), start=1):
         matches = list(tup.finditer(line))
         if len(matches) < 3:
             continue
@@ -109,8 +109,8 @@ def parenthesised_breakdown(ctx: Context, doc: str, p: ParenthesisedParams) -> l
     d = ctx.documents[doc]
     out: list[Check] = []
     part_re = re.compile(p.part)
-    for m in re.finditer(p.pattern, d.text):
-        parts_m = [x for x in part_re.finditer(d.text, m.start("body"), m.end("body")) if x.group("unit") == m.group("unit")]
+    for m in re.finditer(p.pattern, d.norm):
+        parts_m = [x for x in part_re.finditer(d.norm, m.start("body"), m.end("body")) if x.group("unit") == m.group("unit")]
         if len(parts_m) < 2:
             continue
         unit = m.group("unit")
@@ -146,7 +146,7 @@ def text_pattern(ctx: Context, doc: str, p: PatternParams) -> list[Check]:
     """Text-quality findings by pattern: a stray comma between a cue and its figure, a doubled word."""
     d = ctx.documents[doc]
     out: list[Check] = []
-    for m in re.finditer(p.pattern, d.text):
+    for m in re.finditer(p.pattern, d.norm):
         start, end = (m.start("at"), m.end("at")) if "at" in m.groupdict() else (m.start(), m.end())
         lo, hi = max(0, start - 12), min(len(d.text), end + 12)
         f = span_fact(d, lo, hi, start, end)
@@ -170,7 +170,7 @@ def impossible_date(ctx: Context, doc: str, p: DateParams) -> list[Check]:
     """A date that does not exist, or lies after the fiscal year's report could have been written."""
     d = ctx.documents[doc]
     out: list[Check] = []
-    for m in re.finditer(p.pattern, d.text):
+    for m in re.finditer(p.pattern, d.norm):
         y, mo = int(m.group("y")), int(m.group("m"))
         day = int(m.group("d")) if m.groupdict().get("d") else 1
         why = ""
@@ -216,7 +216,7 @@ def disclosed(text: str, doc: Document, sections: list[Section], prefix: str) ->
     for s in sections:
         if s.since > doc.fiscal_year or (s.until is not None and s.until < doc.fiscal_year):
             continue
-        found = list(re.finditer(prefix + "(?:" + s.pattern + ")", text, re.M))
+        found = list(re.finditer(prefix + "(?:" + s.pattern + ")", doc.norm, re.M))
         out.append((s, doc.line_of(found[-1].start()) if found else None))
     return out
 
@@ -254,12 +254,12 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
     """`在编在职人数75人，其中公务员5人、参公人员8人，事业人员63人`: the named parts make the total."""
     d = ctx.documents[doc]
     out: list[Check] = []
-    for m in re.finditer(p.pattern, d.text):
+    for m in re.finditer(p.pattern, d.norm):
         unit = m.group("unit")
-        end = min(len(d.text), m.end() + p.window)
+        end = min(len(d.norm), m.end() + p.window)
         found = []
         for lab in p.parts:
-            pm = re.compile(re.escape(lab) + r"[^，、；。\d]{0,6}?(?P<value>\d+)\s*" + re.escape(unit)).search(d.text, m.end(), end)
+            pm = re.compile(re.escape(lab) + r"[^，、；。,;\d]{0,6}?(?P<value>\d+)\s*" + re.escape(unit)).search(d.norm, m.end(), end)
             if pm:
                 found.append(span_fact(d, pm.start(), pm.end(), pm.start("value"), pm.end("value"), unit=unit))
         if len(found) < 2:
