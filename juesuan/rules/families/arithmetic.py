@@ -8,6 +8,7 @@ sum is retried with that part read in the total's unit: a unit slip (元 for
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from juesuan.rules.checks import RF, Check, fmt, label, money_factors, q
@@ -88,6 +89,9 @@ def parts_sum(ctx: Context, doc: str, p: SumParams) -> list[Check]:
     return out
 
 
+MONEY = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|元)")
+
+
 class ClassTotalsParams(Params):
     totals: list[Metric]
 
@@ -99,9 +103,15 @@ def classes_to_total(ctx: Context, doc: str, p: ClassTotalsParams) -> list[Check
     fx = ctx.find(doc, "function_expenditure")
     for tm in p.totals:
         for total in ctx.find(doc, tm):
-            classes = [f for f in fx if f.line == total.line and len(f.function_code) == 3]
+            on_line = [f for f in fx if f.line == total.line and f.value_start > total.value_start]
+            classes = [f for f in on_line if len(f.function_code) == 3]
+            # how many classes the line names: every money figure printed after the total, read or not
+            # (a class the classification does not know is still a class: its absence is no arithmetic error)
+            d = ctx.documents[doc]
+            line_end = d.starts[total.line] if total.line < len(d.starts) else len(d.norm)
+            named = max(len(on_line), len(MONEY.findall(d.norm, total.value_end, line_end)))
             if classes:
-                out += sum_check(doc, p.rule, "parts_sum", total, classes, True, len(classes), p.severity)
+                out += sum_check(doc, p.rule, "parts_sum", total, classes, True, named, p.severity)
     return out
 
 

@@ -27,11 +27,14 @@ def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
     out: list[Check] = []
     groups: dict[tuple[object, ...], list[RF]] = defaultdict(list)
     for f in ctx.facts(doc):
-        if f.interval is not None:
-            groups[(f.metric, f.measure, f.function_code, f.function_name, f.base_metric, f.compared_year)].append(f)
+        if f.interval is None or (f.metric == "function_expenditure" and not (f.function_code or f.function_name)):
+            continue    # a heading nobody could name is no figure that could be restated
+        groups[(f.metric, f.measure, f.function_code, f.function_name, f.base_metric, f.compared_year)].append(f)
     for fs in groups.values():
         first = fs[0]
         for other in fs[1:]:
+            if other.line == first.line:
+                continue    # one sentence naming a metric twice with two values names two things
             diff = other.comparable - first.comparable
             out.append(Check(doc, p.rule, "restated",
                              f"{first.metric}:{first.measure}{'(' + first.function_code + ')' if first.function_code else ''}"
@@ -155,8 +158,10 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
         level_of_name[row["name"]].add(len(row["code"]))
     for f in fx:
         if not f.function_code:
+            # our curated classification does not know it: information, not a doubt about the document
             out.append(Check(doc, "heading_unmapped", "classification", f.function_name, "warning", facts=[f],
-                             detail=f"heading '{f.function_name}' matches no code of the classification", severity="warning"))
+                             detail=f"heading '{f.function_name}' matches no code of the curated classification", severity="info",
+                             values={"found": f.function_name}))
             continue
         if "code_from_classification" in f.flags:
             continue
@@ -164,7 +169,7 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
         rows = ctx.classification_by_code.get(f.function_code)
         if not rows:
             out.append(Check(doc, "code_unknown", "classification", f"{f.function_code}@{f.value_start}", "warning",
-                             facts=[f], detail=f"code {f.function_code} is not in the curated classification", severity="warning"))
+                             facts=[f], detail=f"code {f.function_code} is not in the curated classification", severity="info"))
             continue
         valid = [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
         ok = {r["name"] for r in valid} | {r["name"] + "支出" for r in valid} | {r["name"].removesuffix("支出") for r in valid}
