@@ -269,3 +269,10 @@ def test_a_class_the_classification_does_not_know_leaves_the_class_list_incomple
     unknown = text.replace("农林水支出4.8万元", "文化旅游体育与传媒支出4.8万元")
     assert outcomes(audit(unknown, 2019), "classes_to_total") == ["incomplete"]
     assert outcomes(audit(text.replace("431.57万元", "481.57万元"), 2019), "classes_to_total") == ["fail"]
+
+
+def test_a_share_printed_in_the_text_against_a_named_total_heshan() -> None:
+    text = "\n".join([lines("heshan-2021", 83, 85), lines("heshan-2021", 337, 337)])
+    checks = [c for c in audit(text, 2021) if c.rule == "text_share"]
+    assert [(str(c.rhs), c.outcome) for c in checks] == [("0.09", "fail")]
+    assert [c.outcome for c in audit(text.replace("0.09%", "0.98%"), 2021) if c.rule == "text_share"] == ["pass"]

@@ -40,7 +40,8 @@ def share(ctx: Context, doc: str, p: Params) -> list[Check]:
         out.append(Check(doc, p.rule, "ratio", label(s), outcome, q(exact), s.value,
                          q(exact - s.value) if exact is not None else None,
                          q((ratio.hi - ratio.lo) / 2 + stated.half_width), [s, part, base],
-                         f"{part.metric} {part.in_wan} ÷ {base.metric} {base.in_wan}", p.severity, unit="%"))
+                         f"{part.metric} {part.in_wan} ÷ {base.metric} {base.in_wan}", p.severity, unit="%",
+                         cause=f"share:{s.value_start}"))
     return out
 
 

@@ -19,7 +19,7 @@ from juesuan.model import Fact
 from juesuan.rules.checks import RF, Check, fmt, money_factors, q
 from juesuan.rules.context import Context, Document
 from juesuan.rules.intervals import Interval, zero
-from juesuan.rules.registry import Params, family
+from juesuan.rules.registry import Metric, Params, family
 
 
 def _regex(v: str) -> str:
@@ -271,4 +271,43 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, exact, total_f.value, diff, Decimal(0),
                          [total_f, *found], " + ".join(f"{x.quote}" for x in found) + f" = {exact}{unit} vs {total_f.quote}",
                          p.severity, unit=unit, values={"remainder": format(-diff, "f")}))
+    return out
+
+
+class TextShareParams(Params):
+    #: an amount and its share of a named base; groups `amount`, `base`, `pct`
+    pattern: str
+    #: base label as printed → the metric whose stated amount it is
+    bases: dict[str, Metric]
+
+    _check = field_validator("pattern")(_regex)
+
+
+@family("text_share", TextShareParams)
+def text_share(ctx: Context, doc: str, p: TextShareParams) -> list[Check]:
+    """`彩票公益金支出 77.34 万元，占总支出比率为 0.09%`: every printed share of a named total, read from the
+    text, equals amount ÷ that total as the document states it (the nearest statement before)."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    for m in re.finditer(p.pattern, d.norm):
+        metric = p.bases.get(m.group("base"))
+        if metric is None:
+            continue
+        amount = span_fact(d, m.start(), m.end(), m.start("amount"), m.end("amount"), unit="万元")
+        pct = span_fact(d, m.start(), m.end(), m.start("pct"), m.end("pct"), unit="%")
+        base = ctx.nearest(doc, metric, "amount", pct)
+        if base is None or not base.comparable:
+            continue
+        ratio = Interval.printed(amount.value, amount.decimals) / base.iv
+        if ratio is None:
+            continue
+        ratio = ratio.scale(Decimal(100))
+        exact = amount.value / base.comparable * 100
+        stated = Interval.printed(pct.value, pct.decimals)
+        outcome = "pass" if exact.quantize(Decimal(10) ** -pct.decimals) == pct.value else (
+            "pass_within_rounding" if ratio.meets(stated) else "fail")
+        out.append(Check(doc, p.rule, "ratio", f"{pct.value_start}", outcome, q(exact), pct.value, q(exact - pct.value),
+                         q(ratio.half_width + stated.half_width), [pct, amount, base],
+                         f"{amount.value_text}万元 ÷ {metric} {base.in_wan} (printed as 占{m.group('base')})",
+                         p.severity, unit="%", cause=f"share:{pct.value_start}"))
     return out
