@@ -276,3 +276,10 @@ def test_a_share_printed_in_the_text_against_a_named_total_heshan() -> None:
     checks = [c for c in audit(text, 2021) if c.rule == "text_share"]
     assert [(str(c.rhs), c.outcome) for c in checks] == [("0.09", "fail")]
     assert [c.outcome for c in audit(text.replace("0.09%", "0.98%"), 2021) if c.rule == "text_share"] == ["pass"]
+
+
+def test_the_same_change_amount_with_another_last_digit_in_the_text_heshan() -> None:
+    text = "\n".join([lines("heshan-2021", 77, 77), lines("heshan-2021", 329, 329)])
+    checks = [c for c in audit(text, 2021) if c.rule == "change_amount_restated_text"]
+    assert [(str(c.lhs), str(c.rhs)) for c in checks] == [("36680.54", "36680.53")]
+    assert not [c for c in audit(text.replace("36680.53", "36680.54"), 2021) if c.rule == "change_amount_restated_text"]

@@ -265,7 +265,8 @@ def last_digit_restated(ctx: Context, doc: str, p: NearParams) -> list[Check]:
                     out.append(Check(doc, p.rule, "restated", f"{label(other)}~{f.value_start}", "fail", q(other.comparable),
                                      q(f.comparable), q(f.comparable - other.comparable), Decimal(0), [other, f],
                                      f"{other.in_wan} ({other.metric}, line {other.line}) and {f.in_wan} ({f.metric}, line {f.line}) "
-                                     f"differ in the last digit only", p.severity, unit=unit_of(f)))
+                                     f"differ in the last digit only", p.severity, unit=unit_of(f),
+                                     cause=f"lastdigit:{other.value_start}~{f.value_start}"))
             seen.setdefault((format(f.value.normalize(), "f"), f.decimals), f)
     return out
 

@@ -311,3 +311,36 @@ def text_share(ctx: Context, doc: str, p: TextShareParams) -> list[Check]:
                          f"{amount.value_text}万元 ÷ {metric} {base.in_wan} (printed as 占{m.group('base')})",
                          p.severity, unit="%", cause=f"share:{pct.value_start}"))
     return out
+
+
+class NearTextParams(Params):
+    #: a printed change amount; group `value`
+    pattern: str
+    #: below this size two figures one digit apart may well be two different figures
+    minimum: Decimal
+
+    _check = field_validator("pattern")(_regex)
+
+
+@family("last_digit_restated_text", NearTextParams)
+def last_digit_restated_text(ctx: Context, doc: str, p: NearTextParams) -> list[Check]:
+    """`收入减少 36680.54 万元` … `比去年减少 36680.53 万元`: the same change amount printed twice with another
+    last digit, read from the text (whatever the extractor made of the sentences)."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    seen: dict[tuple[Decimal, int], RF] = {}
+    for m in re.finditer(p.pattern, d.norm):
+        f = span_fact(d, m.start(), m.end(), m.start("value"), m.end("value"), unit="万元")
+        if abs(f.value) < p.minimum:
+            continue
+        step = Decimal(10) ** -f.decimals
+        for delta in (-step, step):
+            other = seen.get((f.value + delta, f.decimals))
+            if other is not None:
+                out.append(Check(doc, p.rule, "restated", f"{other.value_start}~{f.value_start}", "fail", other.value, f.value,
+                                 f.value - other.value, Decimal(0), [other, f],
+                                 f"{other.value_text}万元 on line {other.line} and {f.value_text}万元 on line {f.line} "
+                                 f"differ in the last digit only", p.severity, unit="万元",
+                                 cause=f"lastdigit:{other.value_start}~{f.value_start}"))
+        seen.setdefault((f.value, f.decimals), f)
+    return out
