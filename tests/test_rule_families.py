@@ -283,3 +283,11 @@ def test_the_same_change_amount_with_another_last_digit_in_the_text_heshan() -> 
     checks = [c for c in audit(text, 2021) if c.rule == "change_amount_restated_text"]
     assert [(str(c.lhs), str(c.rhs)) for c in checks] == [("36680.54", "36680.53")]
     assert not [c for c in audit(text.replace("36680.53", "36680.54"), 2021) if c.rule == "change_amount_restated_text"]
+
+
+def test_one_label_two_amounts_heshan() -> None:
+    text = "\n".join([lines("heshan-2021", 129, 131), lines("heshan-2021", 331, 331)])
+    checks = [c for c in audit(text, 2021) if c.rule == "label_conflict_text"]
+    assert [(str(c.lhs), str(c.rhs), c.outcome) for c in checks] == [("406.37", "505.42", "fail")]
+    assert not [c for c in audit(text.replace("行政运行支出是 505.42", "行政运行支出是 406.37"), 2021)
+                if c.rule == "label_conflict_text"]

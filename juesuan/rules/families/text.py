@@ -344,3 +344,36 @@ def last_digit_restated_text(ctx: Context, doc: str, p: NearTextParams) -> list[
                                  cause=f"lastdigit:{other.value_start}~{f.value_start}"))
         seen.setdefault((f.value, f.decimals), f)
     return out
+
+
+class LabelTextParams(Params):
+    #: a heading's name followed by an amount; `{label}` stands for the escaped name, group `value`
+    pattern: str
+
+
+@family("label_conflict_text", LabelTextParams)
+def label_conflict_text(ctx: Context, doc: str, p: LabelTextParams) -> list[Check]:
+    """`行政运行支出是 505.42 万元` where the accounts give 行政运行 406.37万元: one label, two values.
+    Only headings the document names once are compared (two 行政运行 of two classes are two headings)."""
+    d = ctx.documents[doc]
+    by_name: dict[str, list[RF]] = {}
+    for f in ctx.find(doc, "function_expenditure"):
+        if f.function_name and len(f.function_code) == 7:
+            by_name.setdefault(f.function_name, []).append(f)
+    out: list[Check] = []
+    for name, fs in by_name.items():
+        if len({f.function_code for f in fs}) != 1:
+            continue
+        stated = fs[0]
+        for m in re.finditer(p.pattern.replace("{label}", re.escape(name)), d.norm):
+            f = span_fact(d, m.start(), m.end(), m.start("value"), m.end("value"), unit="万元")
+            if any(x.value_start == f.value_start for x in fs):
+                continue
+            iv = Interval.printed(f.value, f.decimals)
+            if iv.meets(stated.iv):
+                continue
+            out.append(Check(doc, p.rule, "restated", f"{name}@{stated.value_start}~{f.value_start}", "fail", q(stated.comparable),
+                             f.value, q(f.value - stated.comparable), q(iv.half_width + stated.iv.half_width), [stated, f],
+                             f"'{name}' is {stated.in_wan} on line {stated.line} and {f.value_text}万元 on line {f.line}",
+                             p.severity, unit="万元"))
+    return out
