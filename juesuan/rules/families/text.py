@@ -37,6 +37,16 @@ def _iv(f: RF) -> Interval:
     return Interval.exact(f.value)
 
 
+def added_up(total: RF, parts: list[RF]) -> tuple[str, Decimal, Decimal, Decimal]:
+    """(outcome, sum, difference, tolerance) of printed parts against their printed total."""
+    s = sum((_iv(x) for x in parts), zero())
+    t = _iv(total)
+    exact = sum((x.value for x in parts), Decimal(0))
+    diff = exact - total.value
+    outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
+    return outcome, exact, diff, s.half_width + t.half_width
+
+
 def span_fact(doc: Document, start: int, end: int, vstart: int, vend: int, metric: str = "text",
               unit: str = "") -> RF:
     """A stretch of the original text as a pseudo-fact, so a finding can quote and link it."""
@@ -80,13 +90,9 @@ def itemised_breakdown(ctx: Context, doc: str, p: ItemisedParams) -> list[Check]
             total_f = span_fact(d, base + head.start(), base + head.end(), base + head.start(group), base + head.end(group), unit=unit)
             parts = [span_fact(d, base + m.start(), base + m.end(), base + m.start(group), base + m.end(group), unit=unit)
                      for m in items]
-            s = sum((_iv(x) for x in parts), zero())
-            exact = sum((x.value for x in parts), Decimal(0))
-            t = _iv(total_f)
-            diff = exact - total_f.value
-            outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
+            outcome, exact, diff, tol = added_up(total_f, parts)
             out.append(Check(doc, f"{p.rule}_{group}", "parts_sum", f"{group}@{total_f.value_start}", outcome, q(exact),
-                             total_f.value, q(diff), q(s.half_width + t.half_width), [total_f, *parts],
+                             total_f.value, q(diff), q(tol), [total_f, *parts],
                              f"{len(parts)} items: " + " + ".join(f"{x.value_text}{unit}" for x in parts)
                              + f" = {fmt(q(exact))}{unit} vs the stated {total_f.value_text}{unit}", p.severity, unit=unit))
     return out
@@ -116,15 +122,11 @@ def parenthesised_breakdown(ctx: Context, doc: str, p: ParenthesisedParams) -> l
         unit = m.group("unit")
         total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
         parts = [span_fact(d, x.start(), x.end(), x.start("value"), x.end("value"), unit=unit) for x in parts_m]
-        exact = sum((x.value for x in parts), Decimal(0))
-        s = sum((_iv(x) for x in parts), zero())
-        t = _iv(total_f)
-        diff = exact - total_f.value
-        outcome = "pass" if diff == 0 else ("pass_within_rounding" if s.meets(t) else "fail")
+        outcome, exact, diff, tol = added_up(total_f, parts)
         if outcome == "fail" and diff < 0 and re.match(p.partial, m.group("body")):
             outcome = "incomplete"    # （其中党员12人、女性10人）: a partial list, not a breakdown
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, q(exact), total_f.value, q(diff),
-                         q(s.half_width + t.half_width), [total_f, *parts],
+                         q(tol), [total_f, *parts],
                          " + ".join(f"{x.value_text}{unit}" for x in parts) + f" = {fmt(q(exact))}{unit} vs {total_f.value_text}{unit}",
                          p.severity, unit=unit, values={"remainder": fmt(q(-diff))}))
     return out
@@ -265,9 +267,9 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
         if len(found) < 2:
             continue
         total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
-        exact = sum((x.value for x in found), Decimal(0))
-        diff = exact - total_f.value
-        outcome = "pass" if diff == 0 else ("incomplete" if diff < 0 and len(found) < len(p.parts) else "fail")
+        outcome, exact, diff, _ = added_up(total_f, found)
+        if outcome == "fail" and diff < 0 and len(found) < len(p.parts):
+            outcome = "incomplete"    # a part the document does not name may hold the rest
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, exact, total_f.value, diff, Decimal(0),
                          [total_f, *found], " + ".join(f"{x.quote}" for x in found) + f" = {exact}{unit} vs {total_f.quote}",
                          p.severity, unit=unit, values={"remainder": format(-diff, "f")}))
