@@ -291,3 +291,10 @@ def test_one_label_two_amounts_heshan() -> None:
     assert [(str(c.lhs), str(c.rhs), c.outcome) for c in checks] == [("406.37", "505.42", "fail")]
     assert not [c for c in audit(text.replace("行政运行支出是 505.42", "行政运行支出是 406.37"), 2021)
                 if c.rule == "label_conflict_text"]
+
+
+def test_office_cost_and_public_cost_one_digit_apart_is_a_warning_pingchang() -> None:
+    text = "\n".join([lines("pingchang-2019", 61, 64), lines("pingchang-2019", 81, 82)])
+    checks = [c for c in audit(text, 2019) if c.rule == "office_cost_vs_public_cost"]
+    assert [(c.outcome, c.severity, str(c.lhs), str(c.rhs)) for c in checks] == [("fail", "warning", "137.57", "137.56")]
+    assert not [c for c in audit(text.replace("137.56", "137.57"), 2019) if c.rule == "office_cost_vs_public_cost"]

@@ -245,6 +245,8 @@ class NearParams(Params):
     measures: list[str]
     #: below this size two figures one digit apart may well be two different figures
     minimum: Decimal
+    #: only figures of these metrics (all when empty): e.g. 机关运行经费 and 公用经费, usually one figure
+    metrics: list[Metric] = []
 
 
 @family("last_digit_restated", NearParams)
@@ -258,10 +260,12 @@ def last_digit_restated(ctx: Context, doc: str, p: NearParams) -> list[Check]:
         for f in ctx.facts(doc):
             if f.measure != measure or f.interval is None or abs(f.comparable) < p.minimum:
                 continue
+            if p.metrics and f.metric not in p.metrics:
+                continue
             step = Decimal(10) ** -f.decimals
             for delta in (-step, step):
                 other = seen.get((format((f.value + delta).normalize(), "f"), f.decimals))
-                if other is not None and other.unit == f.unit:
+                if other is not None and other.unit == f.unit and (not p.metrics or other.metric != f.metric):
                     out.append(Check(doc, p.rule, "restated", f"{label(other)}~{f.value_start}", "fail", q(other.comparable),
                                      q(f.comparable), q(f.comparable - other.comparable), Decimal(0), [other, f],
                                      f"{other.in_wan} ({other.metric}, line {other.line}) and {f.in_wan} ({f.metric}, line {f.line}) "
