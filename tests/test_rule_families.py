@@ -198,6 +198,7 @@ def test_published_findings_are_acknowledged_with_checkable_reasons() -> None:
     assert errors and all(r["acknowledged"] == "true" for r in errors)
     assert all(re.search(r"\d", a.reason) for a in load_acks())   # a reason quotes the figures it is about
     assert {r["severity"] for r in rows} == {"error", "warning", "info"}
+    assert not [r["finding_id"] for r in rows if re.search(r"[A-Za-z]", r["explanation_zh"])]   # wholly Chinese
 
 
 def test_disagreements_view_respects_rounding(built) -> None:
