@@ -150,14 +150,14 @@ def run_gx(db: Path = BUILD / "juesuan.db", root: Path = BUILD / "gx", build_doc
             if r.success:
                 continue
             cfg = r.expectation_config
-            if cfg is None:
-                continue
-            what = getattr(cfg, "description", None) or cfg.kwargs.get("description") or cfg.kwargs.get("column") or ""
+            kwargs = cfg.kwargs if cfg is not None else {}
+            kind = cfg.type if cfg is not None else "expectation"
+            what = getattr(cfg, "description", None) or kwargs.get("description") or kwargs.get("column") or ""
             res = r.result or {}
             n = res.get("unexpected_count") or res.get("observed_value")
             sample = res.get("partial_unexpected_list") or res.get("details", {}).get("unexpected_rows") or ""
             exc = (r.exception_info or {}).get("exception_message") if isinstance(r.exception_info, dict) else None
-            problems.append(f"GX {s['name']}: {cfg.type} {what} failed ({n}) {str(sample)[:300]} {exc or ''}".rstrip())
+            problems.append(f"GX {s['name']}: {kind} {what} failed ({n}) {str(sample)[:300]} {exc or ''}".rstrip())
     t3 = time.perf_counter()
     index = None
     if build_docs:
