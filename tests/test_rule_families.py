@@ -299,3 +299,9 @@ def test_office_cost_and_public_cost_one_digit_apart_is_a_warning_pingchang() ->
     checks = [c for c in audit(text, 2019) if c.rule == "office_cost_vs_public_cost"]
     assert [(c.outcome, c.severity, str(c.lhs), str(c.rhs)) for c in checks] == [("fail", "warning", "137.57", "137.56")]
     assert not [c for c in audit(text.replace("137.56", "137.57"), 2019) if c.rule == "office_cost_vs_public_cost"]
+
+
+def test_stated_budget_increase_is_actual_less_budget_heshan() -> None:
+    text = lines("heshan-2021", 129, 131)
+    assert outcomes(audit(text, 2021), "budget_increase") == ["pass"]
+    assert outcomes(audit(text.replace("406.37", "408.37"), 2021), "budget_increase") == ["fail"]

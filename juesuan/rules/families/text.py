@@ -379,3 +379,31 @@ def label_conflict_text(ctx: Context, doc: str, p: LabelTextParams) -> list[Chec
                              f"'{name}' is {stated.in_wan} on line {stated.line} and {f.value_text}万元 on line {f.line}",
                              p.severity, unit="万元"))
     return out
+
+
+class DifferenceParams(Params):
+    #: a budget, the actual and the stated increase in one passage; groups `budget`, `actual`, `increase`
+    pattern: str
+
+    _check = field_validator("pattern")(_regex)
+
+
+@family("stated_difference", DifferenceParams)
+def stated_difference(ctx: Context, doc: str, p: DifferenceParams) -> list[Check]:
+    """`预算批复数为 319.63 万元 … 决算支出数据为 406.37 万元。决算数大于年初预算数的主要原因是：调整预算增加了
+    86.74 万元`: the increase the text gives is the actual less the budget."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    for m in re.finditer(p.pattern, d.norm):
+        budget, actual, increase = (span_fact(d, m.start(), m.end(), m.start(g), m.end(g), unit="万元")
+                                    for g in ("budget", "actual", "increase"))
+        implied = Interval.printed(actual.value, actual.decimals) - Interval.printed(budget.value, budget.decimals)
+        stated = Interval.printed(increase.value, increase.decimals)
+        exact = actual.value - budget.value
+        diff = exact - increase.value
+        outcome = "pass" if diff == 0 else ("pass_within_rounding" if implied.meets(stated) else "fail")
+        out.append(Check(doc, p.rule, "parts_sum", f"{increase.value_start}", outcome, q(exact), increase.value, q(diff),
+                         q(implied.half_width + stated.half_width), [increase, actual, budget],
+                         f"actual {actual.value_text}万元 − budget {budget.value_text}万元 = {fmt(q(exact))}万元 vs the stated "
+                         f"increase {increase.value_text}万元", p.severity, unit="万元"))
+    return out
