@@ -65,21 +65,22 @@ class RF:
         """The figure with its unit as printed, e.g. `118.44元`."""
         return f"{self.fact.value_text or self.fact.value}{self.fact.unit}"
 
-    @property
-    def in_wan_zh(self) -> str:
-        """`0.011844万元（印作118.44元）`: the same in Chinese, for `explanation_zh`."""
+    def _in_wan(self, printed: str) -> str:
+        """The figure in 万元, with what was printed where the printed unit is another money unit."""
         unit = self.fact.unit
         if unit in money_factors() and unit != "万元":
-            return f"{fmt(q(self.comparable))}万元（印作{self.shown}）"
+            return f"{fmt(q(self.comparable))}万元{printed.format(self.shown)}"
         return self.shown
 
     @property
+    def in_wan_zh(self) -> str:
+        """`0.011844万元（印作118.44元）`, for `explanation_zh`."""
+        return self._in_wan("（印作{}）")
+
+    @property
     def in_wan(self) -> str:
-        """`0.011844 万元 (printed 118.44元)` where the printed unit is not 万元."""
-        unit = self.fact.unit
-        if unit in money_factors() and unit != "万元":
-            return f"{fmt(q(self.comparable))}万元 (printed {self.shown})"
-        return self.shown
+        """`0.011844万元 (printed 118.44元)`, for the English detail."""
+        return self._in_wan(" (printed {})")
 
 
 @dataclass
