@@ -51,7 +51,7 @@ class TableScope:
     """What a table's title says about its labels (see tables.yml `scopes`)."""
     titles: tuple[str, ...]
     total: str | None
-    labels: dict[str, str]
+    labels: dict[str, str | None]     # None: a label that is no metric of ours in this table
     functions: bool
 
 
@@ -92,7 +92,8 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
         for phrase in phrases:
             measures[str(phrase)] = measure
     scopes = [
-        TableScope(tuple(s["title"]), s.get("total"), {str(k): str(v) for k, v in (s.get("labels") or {}).items()},
+        TableScope(tuple(s["title"]), s.get("total"),
+                   {str(k): (None if v is None else str(v)) for k, v in (s.get("labels") or {}).items()},
                    bool(s.get("functions", True)))
         for s in raw["scopes"]
     ]
@@ -217,7 +218,8 @@ class Reader:
     def label_key(self, raw: str, text: str, unit: str, scope: TableScope | None) -> Key:
         """A row label (or a column naming an item): a metric, or a functional heading."""
         if scope is not None and text in scope.labels:
-            return Key(role="value", metric=scope.labels[text], unit=unit)
+            metric = scope.labels[text]
+            return Key(role="value", metric=metric, unit=unit, skip=metric is None)
         if text in self.vocab.labels:
             return Key(role="value", metric=self.vocab.labels[text], unit=unit)
         metrics = self.lex.terms.get(text)
@@ -338,10 +340,9 @@ def split_delimited(norm: str, start: int, end: int) -> list[Cell] | None:
         body_end = start + lead + len(s) - (1 if s.endswith("|") and len(s) > 1 else 0)
     else:
         sep = "\t"
-        body_start = start + 1 if line.startswith("\t") else start
-        body_end = end
-        if "\t" not in norm[body_start:body_end].rstrip("\t \r"):
-            return None
+        body_start, body_end = start, end
+        if "\t" not in line.strip():
+            return None       # a Word cell line (one leading tab) or a plain line
     cells: list[Cell] = []
     pos = body_start
     while True:
@@ -492,10 +493,13 @@ class TableReader(Reader):
         return [self.classify(c, self.st.scope) for c in cells]
 
     def is_header(self, keys: list[Key]) -> bool:
+        """A row of known header cells and no figures: with a measure or a label
+        column, or right under another header row of the same width (a lower level)."""
         nonempty = [k for k in keys if k.role != "empty"]
         if len(nonempty) < 2 or any(k.role in ("number", "unknown") for k in nonempty):
             return False
-        return any(k.measure or k.skip for k in nonempty) or nonempty[0].role in ("label", "code")
+        lower_level = self.st.last_was_header and self.st.header is not None and len(self.st.header) == len(keys)
+        return lower_level or any(k.measure or k.skip for k in nonempty) or nonempty[0].role in ("label", "code")
 
     def row(self, row: Row) -> None:
         keys = self.keys(row.cells)
@@ -513,6 +517,10 @@ class TableReader(Reader):
                 self.st.header = None     # a header we cannot read starts a table we cannot read
             return
         header = self.st.header
+        if header is not None and len(keys) == len(header) + 1 and keys[0].role == "empty":
+            row, keys = Row(row.cells[1:], row.start, row.end), keys[1:]      # a leading separator
+        elif header is not None and len(keys) + 1 == len(header) and header[0].role == "empty":
+            header = header[1:]
         if header is not None and len(header) == len(keys):
             self.aligned(row, keys, header)
         elif header is not None and len(numbers) == sum(1 for k in header if k.role == "value"):
@@ -644,7 +652,8 @@ class TableReader(Reader):
             if measure != "amount":
                 return
             measure = "count"
-        clean = raw.replace(",", "").replace("−", "-")
+        raw = raw.replace("−", "-")
+        clean = raw.replace(",", "")
         value = Decimal(clean)
         decimals = len(clean.split(".", 1)[1]) if "." in clean else 0
         factor = self.lex.money_units.get(unit)
@@ -657,7 +666,7 @@ class TableReader(Reader):
             else:
                 flags.append("compared_year_unstated")
         fact = Fact(
-            doc_id=self.doc_id, metric=metric, measure=measure, value=value, value_text=clean, unit=unit,
+            doc_id=self.doc_id, metric=metric, measure=measure, value=value, value_text=raw, unit=unit,
             value_wan=wan, decimals=decimals, compared_year=compared,
             char_start=char_start, char_end=cell.end,
             value_start=m.start("num"), value_end=m.end("num"),
@@ -672,13 +681,12 @@ class TableReader(Reader):
     def unit_of(self, own: str, row_unit: str, col_unit: str, measure: str, metric: str, kind: str,
                 flags: list[str]) -> str | None:
         """The unit a cell is in: its own, else its row's, its column's, the table's."""
-        percent = measure in PERCENT_MEASURES
-        inherited = row_unit or col_unit or ("" if kind == "count" and not percent else self.st.unit)
-        unit = own or inherited
-        if percent:
-            if unit and unit not in self.lex.percent_units:
+        if measure in PERCENT_MEASURES:   # a percent column: the table's money unit is not its unit
+            stated = own or col_unit or row_unit
+            if stated and stated not in self.lex.percent_units:
                 return None
             return self.lex.percent_units[0]
+        unit = own or row_unit or col_unit or ("" if kind == "count" else self.st.unit)
         if not unit:
             return None
         if kind == "money" and unit not in self.lex.money_units:
