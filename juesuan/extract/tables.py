@@ -166,11 +166,12 @@ class Reader:
         money = "|".join(re.escape(u) for u in sorted(lex.money_units, key=len, reverse=True))
         self.number_re = re.compile(rf"\s*(?P<num>{NUMBER})\s*(?P<unit>{money}|%|{alt})?\s*")
         self.year_re = re.compile(r"^((?:19|20)\d{2})年度?")
-        self.drop = set(lex.drop_chars)
+        # whitespace and quote marks go: `“三公”经费` reads as 三公经费, `7 940` stays two cells' text
+        self.squeeze = re.compile("[\\s" + re.escape("".join(sorted(lex.drop_chars))) + "]+")
 
     # -- cell text ----------------------------------------------------------
     def compact(self, cell: Cell) -> str:
-        return "".join(ch for ch in self.norm[cell.start:cell.end] if not ch.isspace() and ch not in self.drop)
+        return self.squeeze.sub("", self.norm[cell.start:cell.end])
 
     def number(self, cell: Cell) -> re.Match[str] | None:
         return self.number_re.fullmatch(self.norm, cell.start, cell.end)
