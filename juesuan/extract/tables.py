@@ -64,6 +64,7 @@ class TableVocabulary:
     totals: frozenset[str]
     empty_values: frozenset[str]
     labels: dict[str, str]
+    count_columns: dict[str, str]     # header -> count unit (批次, 人次, 辆)
     scopes: list[TableScope]
     unit_line: re.Pattern[str]
     title_words: tuple[str, ...]
@@ -105,6 +106,7 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
         totals=frozenset(raw["totals"]),
         empty_values=frozenset(str(v) for v in raw.get("empty_values", [])),
         labels={str(k): str(v) for k, v in raw["labels"].items()},
+        count_columns={str(k): str(v) for k, v in (raw.get("count_columns") or {}).items()},
         scopes=scopes,
         unit_line=re.compile(raw["unit_line"]),
         title_words=tuple(raw.get("title_words", ["表"])),
@@ -215,6 +217,8 @@ class Reader:
             return Key(role="code", unit=unit)
         if text in v.totals:
             return Key(role="value", total=True, unit=unit)
+        if text in v.count_columns:
+            return Key(role="value", measure="amount", unit=unit or v.count_columns[text])
         return self.label_key(raw, text, unit, scope)
 
     def label_key(self, raw: str, text: str, unit: str, scope: TableScope | None) -> Key:
@@ -223,10 +227,10 @@ class Reader:
             metric = scope.labels[text]
             return Key(role="value", metric=metric, unit=unit, skip=metric is None)
         if text in self.vocab.labels:
-            return Key(role="value", metric=self.vocab.labels[text], unit=unit)
+            return Key(role="value", metric=self.vocab.labels[text], unit=unit, name=text)
         metrics = self.lex.terms.get(text)
         if metrics and len(set(metrics)) == 1:
-            return Key(role="value", metric=metrics[0], unit=unit)
+            return Key(role="value", metric=metrics[0], unit=unit, name=text)
         cm = CODE_NAME_RE.fullmatch(text)
         if cm:
             return Key(role="value", metric="function_expenditure", code=cm.group(1), name=cm.group(2), unit=unit)
@@ -300,7 +304,7 @@ class Row:
 @dataclass
 class _State:
     header: list[Key] | None = None
-    header_rows: list[list[Cell]] = field(default_factory=list)
+    spaced: bool = False          # the header was a line of words separated by spaces
     unit: str = ""
     title: str = ""
     scope: TableScope | None = None
@@ -464,6 +468,8 @@ class TableReader(Reader):
         if "。" in c or len(c) >= self.vocab.prose_min_chars:
             self.reset()
             return i + 1
+        if self.spaced(start, end):
+            return i + 1
         if not self.header_start(Cell(start, end)) or i + 1 >= len(lines) or not self.header_start(
                 _strip_span(self.norm, *lines[i + 1])):
             return i + 1
@@ -584,6 +590,33 @@ class TableReader(Reader):
             return Key(role="value", metric="function_expenditure", code=code, name=name, unit=unit)
         return replace(own, unit=own.unit or unit)
 
+    def spaced(self, start: int, end: int) -> bool:
+        """PDF text: `项目 预算数 决算数` then `公务接待费 4.5 3`. A line of header words
+        separated by spaces sets the header; under it, a line of a label and as many
+        figures as the header has value columns is a row. A figure split by a space
+        (`7 940.39`) makes the row unreadable, not two figures."""
+        tokens = [Cell(m.start(), m.end()) for m in re.finditer(r"\S+", self.norm[start:end])]
+        tokens = [Cell(start + t.start, start + t.end) for t in tokens]
+        if len(tokens) < 2:
+            return False
+        keys = self.keys(tokens)
+        if all(k.role != "number" for k in keys) and self.is_header(keys):
+            self.st.header, self.st.spaced, self.st.last_was_header = keys, True, True
+            return True
+        if not (self.st.spaced and self.st.header):
+            return False
+        first_num = next((n for n, k in enumerate(keys) if k.role == "number"), None)
+        if not first_num or any(k.role != "number" and not self.is_blank_value(t)
+                                for k, t in zip(keys[first_num:], tokens[first_num:])):
+            return False
+        nums = tokens[first_num:]
+        for a, b in zip(nums, nums[1:]):
+            if re.fullmatch(r"-?\d{1,3}", self.compact(a)) and re.fullmatch(r"\d{3}(?:[.,]\d+)?", self.compact(b)):
+                return True          # a number with a space inside: not read
+        label = Cell(tokens[0].start, tokens[first_num - 1].end)
+        self.row(Row([label, *nums], start, end))
+        return True
+
     def header_start(self, cell: Cell) -> bool:
         k = self.classify(cell, self.st.scope)
         return k.role in ("label", "code") or (k.role == "value" and bool(k.measure or k.skip))
@@ -639,6 +672,10 @@ class TableReader(Reader):
         m = self.number(cell)
         if m is None:
             return
+        stated = m.group("unit") or col.unit or row.unit
+        switched = self.lex.count_switch.get(metric, {}).get(stated)
+        if switched:     # 公务接待费 under 批次 is the number of batches
+            metric = switched
         kind = self.vocab.kinds.get(metric)
         if kind is None:
             return
@@ -646,6 +683,9 @@ class TableReader(Reader):
         own_unit = m.group("unit") or ""
         flags = ["table", *extra, *source.flags]
         unit = self.unit_of(own_unit, row.unit, col.unit, measure, metric, kind, flags)
+        if unit is None and kind == "count" and not own_unit:
+            # 公务接待批次 | 3: the label's own last word is the unit
+            unit = next((u for u in self.lex.count_units.get(metric, ()) if source.name.endswith(u)), None)
         if unit is None:
             return
         if metric != "function_expenditure":
