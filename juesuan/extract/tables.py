@@ -115,9 +115,12 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
         noise=[re.compile(p) for p in raw.get("noise", [])],
         numbering=re.compile(raw.get("numbering", "$^")),
     )
-    # The pre-scan: a text without any header word or inline measure has no table we can read.
+    # The pre-scan: a table we can read has a header word standing as a cell of its
+    # own (at a line start or after a separator, followed by a separator, a colon,
+    # a parenthesis or the line end). Prose that merely uses the words does not.
     words = sorted(set(measures) | vocab.label_headers, key=len, reverse=True)
-    vocab.prescan = re.compile("|".join(re.escape(w) for w in words))
+    alt = "|".join(re.escape(w) for w in words)
+    vocab.prescan = re.compile(rf"(?m)(?:^|[\t|])[ \t]*(?:(?:19|20)\d\d年度?)?(?:{alt})[ \t]*(?:$|[\t|:(\r ])")
     with open(METRICS_CSV, encoding="utf-8", newline="") as fh:
         vocab.kinds = {row["metric"]: row["kind"] for row in csv.DictReader(fh)}
     return vocab
@@ -168,6 +171,7 @@ class Reader:
         money = "|".join(re.escape(u) for u in sorted(lex.money_units, key=len, reverse=True))
         self.number_re = re.compile(rf"\s*(?P<num>{NUMBER})\s*(?P<unit>{money}|%|{alt})?\s*")
         self.year_re = re.compile(r"^((?:19|20)\d{2})年度?")
+        self.memo: dict[tuple[str, int], Key] = {}   # by cell text and scope
         # whitespace and quote marks go: `“三公”经费` reads as 三公经费, `7 940` stays two cells' text
         self.squeeze = re.compile("[\\s" + re.escape("".join(sorted(lex.drop_chars))) + "]+")
 
@@ -201,6 +205,12 @@ class Reader:
             return EMPTY
         if self.number(cell) is not None:
             return Key(role="number")
+        memo = self.memo.get((raw, id(scope)))
+        if memo is None:
+            memo = self.memo[(raw, id(scope))] = self._classify(raw, scope)
+        return memo
+
+    def _classify(self, raw: str, scope: TableScope | None) -> Key:
         text, unit = self.clean(raw)
         ym = self.year_re.match(text)
         if ym and text[ym.end():] in self.vocab.measures:
@@ -437,6 +447,10 @@ class TableReader(Reader):
                 block.append(_strip_span(self.norm, start, end))
                 i += 1
                 continue
+            if not block and "。" in line:      # prose: whatever table stood before is over
+                self.reset()
+                i += 1
+                continue
             if block:                      # a Word cell broken over two lines
                 block[-1] = Cell(block[-1].start, _strip_span(self.norm, start, end).end)
                 i += 1
@@ -597,7 +611,7 @@ class TableReader(Reader):
         (`7 940.39`) makes the row unreadable, not two figures."""
         tokens = [Cell(m.start(), m.end()) for m in re.finditer(r"\S+", self.norm[start:end])]
         tokens = [Cell(start + t.start, start + t.end) for t in tokens]
-        if len(tokens) < 2:
+        if len(tokens) < 2 or not (self.st.spaced or self.header_start(tokens[0])):
             return False
         keys = self.keys(tokens)
         if all(k.role != "number" for k in keys) and self.is_header(keys):
@@ -797,6 +811,13 @@ def _converter(module: Any) -> Any:
     return module.OpenCC("t2s")
 
 
+def _normaliser_converts(lex: Lexicon) -> bool:
+    """Whether the lexicon's normaliser already converts traditional characters
+    fully (OpenCC), judged on characters a hand-typed pair list tends to miss."""
+    probe = "執賬於"
+    return _normalise(probe, lex) == "执账于"
+
+
 def _normalise(text: str, lex: Lexicon) -> str:
     from juesuan.extract import text as text_views
 
@@ -815,7 +836,9 @@ def read_tables(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = 
     norm = _normalise(text, lex)
     if not vocab.prescan.search(norm):
         return []
-    reader = TableReader(text, _simplified(norm), doc_id, lex, vocab, fiscal_year)
+    if not _normaliser_converts(lex):
+        norm = _simplified(norm)
+    reader = TableReader(text, norm, doc_id, lex, vocab, fiscal_year)
     facts = reader.run()
     facts.sort(key=lambda f: (f.value_start, f.metric, f.measure))
     return facts
