@@ -269,3 +269,35 @@ def test_bad_vocabulary_names_file_and_line(tmp_path):
         "  budget_adjusted:", "  budget_guess:"), encoding="utf-8")
     with pytest.raises(JuesuanError, match="unknown measure 'budget_guess'"):
         load_vocabulary(unknown)
+
+
+def test_space_separated_pdf_rows(lex):
+    text = (
+        "财政拨款“三公”经费支出决算表\n单位：万元\n"
+        "项目 预算数 决算数\n"
+        "合计 12.5 10.3\n"
+        "其中： 公务用车购置费 2 1\n"
+        "公务接待费 7 940.39\n"
+    )
+    # `7 940.39` may be one figure with a space inside: the row is not read at all
+    assert rows(facts_of(text, lex)) == [
+        ("three_public_budget", "amount", "12.5", "万元"), ("three_public_total", "amount", "10.3", "万元"),
+        ("vehicle_purchase", "budget", "2", "万元"), ("vehicle_purchase", "amount", "1", "万元"),
+    ]
+
+
+def test_counts_in_tables(lex):
+    text = (
+        "公务接待情况表\n单位：万元\n"
+        "| 项目 | 批次 | 人次 | 决算数 |\n"
+        "| 国内公务接待 | 3 | 25 | 1.2 |\n"
+        "| 外事接待 | 0 | 0 | 0 |\n"
+        "| 车辆数(辆) | | | 2 |\n"
+    )
+    assert rows(facts_of(text, lex)) == [
+        ("reception_batches", "count", "3", "批次"), ("reception_persons", "count", "25", "人次"),
+        ("reception_domestic", "amount", "1.2", "万元"),
+        # foreign reception has no count metric of its own: its batches and persons are skipped
+        ("reception_foreign", "amount", "0", "万元"),
+        ("vehicles", "count", "2", "辆"),
+    ]

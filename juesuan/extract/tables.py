@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -624,7 +625,7 @@ class TableReader(Reader):
                                 for k, t in zip(keys[first_num:], tokens[first_num:])):
             return False
         nums = tokens[first_num:]
-        for a, b in zip(nums, nums[1:]):
+        for a, b in pairwise(nums):
             if re.fullmatch(r"-?\d{1,3}", self.compact(a)) and re.fullmatch(r"\d{3}(?:[.,]\d+)?", self.compact(b)):
                 return True          # a number with a space inside: not read
         label = Cell(tokens[0].start, tokens[first_num - 1].end)
