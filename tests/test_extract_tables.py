@@ -134,8 +134,9 @@ def test_code_split_over_class_section_item_columns(lex):
         "| 210 | 11 | 01 | 行政单位医疗 | 20 |\n"
         "| | | | 未列明的支出 | 5 |\n"
     )
-    got = [(f.function_code, f.function_name, str(f.value)) for f in facts_of(text, lex)]
-    assert got == [("210", "卫生健康支出", "300.5"), ("2101101", "行政单位医疗", "20")]
+    got = [(f.function_code, f.function_name, str(f.value), f.function_path) for f in facts_of(text, lex)]
+    assert got == [("210", "卫生健康支出", "300.5", "卫生健康支出(类)"),
+                   ("2101101", "行政单位医疗", "20", "卫生健康支出(类)/行政单位医疗(项)")]
 
 
 def test_multi_level_header(lex):

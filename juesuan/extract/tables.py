@@ -316,6 +316,7 @@ class Row:
 class _State:
     header: list[Key] | None = None
     spaced: bool = False          # the header was a line of words separated by spaces
+    headings: dict[str, str] = field(default_factory=dict)   # code -> name, for heading paths
     unit: str = ""
     title: str = ""
     scope: TableScope | None = None
@@ -733,7 +734,18 @@ class TableReader(Reader):
             fact.function_code = source.code
             fact.function_name = source.name
             fact.function_level = LEVEL_OF_DIGITS.get(len(source.code), "")
+            fact.function_path = self.heading_path(source.code, source.name)
         self.facts.append(fact)
+
+    def heading_path(self, code: str, name: str) -> str:
+        """`卫生健康支出(类)/行政事业单位医疗(款)/行政单位医疗(项)` from the rows of
+        the table above this one whose codes are this code's prefixes."""
+        self.st.headings[code] = name
+        parts = []
+        for level, n in LEVEL_DIGITS.items():
+            if len(code) >= n and code[:n] in self.st.headings:
+                parts.append(f"{self.st.headings[code[:n]]}({level})")
+        return "/".join(parts)
 
     def unit_of(self, own: str, row_unit: str, col_unit: str, measure: str, metric: str, kind: str,
                 flags: list[str]) -> str | None:
