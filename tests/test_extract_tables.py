@@ -302,3 +302,14 @@ def test_counts_in_tables(lex):
         ("reception_foreign", "amount", "0", "万元"),
         ("vehicles", "count", "2", "辆"),
     ]
+
+
+def test_cells_with_blank_lines_between_and_unit_in_title(lex):
+    text = (
+        "2022年度“三公”经费支出决算表（单位：万元）\n\n"
+        "项目\n\n预算数\n\n决算数\n\n合计\n\n12.5\n\n10.3\n\n公务接待费\n\n4.5\n\n3\n\n三、其他重要事项的情况说明。\n"
+    )
+    assert rows(facts_of(text, lex)) == [
+        ("three_public_budget", "amount", "12.5", "万元"), ("three_public_total", "amount", "10.3", "万元"),
+        ("reception", "budget", "4.5", "万元"), ("reception", "amount", "3", "万元"),
+    ]

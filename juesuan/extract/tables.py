@@ -486,8 +486,13 @@ class TableReader(Reader):
             return i + 1
         if self.spaced(start, end):
             return i + 1
-        if not self.header_start(Cell(start, end)) or i + 1 >= len(lines) or not self.header_start(
-                _strip_span(self.norm, *lines[i + 1])):
+        # a stream starts with two header cells, on consecutive lines or with a
+        # blank line between every two cells (then blank lines mean nothing)
+        nxt = i + 1
+        sparse = nxt + 1 < len(lines) and not self.norm[lines[nxt][0]:lines[nxt][1]].strip()
+        nxt += sparse
+        if not self.header_start(Cell(start, end)) or nxt >= len(lines) or not self.header_start(
+                _strip_span(self.norm, *lines[nxt])):
             return i + 1
         # gather the run of short plain lines (blank lines kept as markers) and try it as a stream
         cells: list[Cell] = []
@@ -502,6 +507,8 @@ class TableReader(Reader):
                 break
             cells.append(_strip_span(self.norm, s, e))
             j += 1
+        if sparse:
+            cells = [cell for cell in cells if cell.end > cell.start]
         consumed = self.stream(cells, 0, len(cells))
         if consumed is None:
             return i + 1
