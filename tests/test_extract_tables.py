@@ -313,3 +313,70 @@ def test_cells_with_blank_lines_between_and_unit_in_title(lex):
         ("three_public_budget", "amount", "12.5", "万元"), ("three_public_total", "amount", "10.3", "万元"),
         ("reception", "budget", "4.5", "万元"), ("reception", "amount", "3", "万元"),
     ]
+
+
+# --- any layout, any script, any unit: the reader gives exactly the table's figures ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ITEMS = [("因公出国(境)费", "因公出國(境)費", "abroad"), ("公务用车购置及运行费", "公務用車購置及運行費", "vehicle_total"),
+         ("公务用车购置费", "公務用車購置費", "vehicle_purchase"),
+         ("公务用车运行维护费", "公務用車運行維護費", "vehicle_operation"), ("公务接待费", "公務接待費", "reception"),
+         ("合计", "合計", "three_public_total")]
+COLUMNS = [("预算数", "預算數", "budget"), ("决算数", "決算數", "amount"), ("完成率", "完成率", "completion_pct")]
+UNITS = {"万元": ("单位：万元", "單位：萬元"), "元": ("金额单位：元", "金額單位：元")}
+LAYOUTS = ["lines", "sparse", "pipe", "tab", "space", "word"]
+value = st.builds(lambda i, d: f"{i}.{d}" if d else str(i), st.integers(0, 99999), st.sampled_from(["", "5", "05", "38"]))
+
+
+@st.composite
+def tables(draw):
+    items = draw(st.lists(st.sampled_from(ITEMS), min_size=1, max_size=6, unique=True))
+    cols = draw(st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=3, unique=True))
+    trad = draw(st.booleans())
+    unit = draw(st.sampled_from(sorted(UNITS)))
+    layout = draw(st.sampled_from(LAYOUTS))
+    grid = [[draw(value) for _ in cols] for _ in items]
+    return items, cols, trad, unit, layout, grid
+
+
+def render(items, cols, trad, unit, layout, grid):
+    t = int(trad)
+    header = ["項目" if trad else "项目"] + [c[t] for c in cols]
+    body = [[item[t]] + row for item, row in zip(items, grid)]
+    head = ("財政撥款“三公”經費支出決算表" if trad else "财政拨款“三公”经费支出决算表") + "\n" + UNITS[unit][t] + "\n"
+    rows_ = [header] + body
+    if layout == "lines":
+        table = "".join(c + "\n" for r in rows_ for c in r)
+    elif layout == "sparse":
+        table = "".join(c + "\n\n" for r in rows_ for c in r)
+    elif layout == "pipe":
+        table = "".join("| " + " | ".join(r) + " |\n" for r in rows_)
+    elif layout == "tab":
+        table = "".join("\t".join(r) + "\n" for r in rows_)
+    elif layout == "space":
+        table = "".join(" ".join(r) + "\n" for r in rows_)
+    else:
+        table = "".join("".join("\t" + c + "\n" for c in r) + "\n" for r in rows_)
+    return "一、部门基本情况。\n" + head + table + "\n二、其他重要事项的情况说明。\n"
+
+
+def expected(items, cols, unit, grid):
+    out = []
+    for (_, _, metric), row in zip(items, grid):
+        for (_, _, measure), v in zip(cols, row):
+            if metric == "three_public_total" and measure == "budget":
+                out.append(("three_public_budget", "amount", v, unit))
+            else:
+                out.append((metric, measure, v, "%" if measure == "completion_pct" else unit))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(tables())
+def test_any_layout_any_script_gives_exactly_the_tables_figures(lex, table):
+    items, cols, trad, unit, layout, grid = table
+    text = render(*table)
+    got = [(f.metric, f.measure, f.value_text, f.unit) for f in facts_of(text, lex)]
+    assert got == expected(items, cols, unit, grid)
