@@ -317,8 +317,8 @@ def test_cells_with_blank_lines_between_and_unit_in_title(lex):
 
 # --- any layout, any script, any unit: the reader gives exactly the table's figures ---------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ITEMS = [("因公出国(境)费", "因公出國(境)費", "abroad"), ("公务用车购置及运行费", "公務用車購置及運行費", "vehicle_total"),
          ("公务用车购置费", "公務用車購置費", "vehicle_purchase"),
@@ -376,7 +376,7 @@ def expected(items, cols, unit, grid):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(tables())
 def test_any_layout_any_script_gives_exactly_the_tables_figures(lex, table):
-    items, cols, trad, unit, layout, grid = table
+    items, cols, _trad, unit, _layout, grid = table
     text = render(*table)
     got = [(f.metric, f.measure, f.value_text, f.unit) for f in facts_of(text, lex)]
     assert got == expected(items, cols, unit, grid)
