@@ -55,6 +55,7 @@ class TableScope:
     total: str | None
     labels: dict[str, str | None]     # None: a label that is no metric of ours in this table
     functions: bool
+    budget_metric: dict[str, str] = field(default_factory=dict)   # metric -> the metric its budget is here
 
 
 @dataclass
@@ -97,7 +98,7 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
     scopes = [
         TableScope(tuple(s["title"]), s.get("total"),
                    {str(k): (None if v is None else str(v)) for k, v in (s.get("labels") or {}).items()},
-                   bool(s.get("functions", True)))
+                   bool(s.get("functions", True)), {str(k): str(v) for k, v in (s.get("budget_metric") or {}).items()})
         for s in raw["scopes"]
     ]
     vocab = TableVocabulary(
@@ -776,7 +777,11 @@ class TableReader(Reader):
         return unit
 
     def remap_budget(self, metric: str, measure: str) -> tuple[str, str]:
-        """A budget of a metric that has a budget metric of its own is that metric's amount."""
+        """A budget of a metric that has a budget metric of its own is that metric's
+        amount: the lexicon's (三公经费 → three_public_budget) or the table's scope's."""
+        scope = self.st.scope
+        if measure == "budget" and scope is not None and metric in scope.budget_metric:
+            return scope.budget_metric[metric], "amount"
         mapped = self.lex.budget_metric.get(metric, {}).get(measure)
         return (mapped, "amount") if mapped else (metric, measure)
 
