@@ -5,6 +5,7 @@ expected facts are the hand-curated ones in `data/curated/facts.csv`."""
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -293,14 +294,14 @@ def test_counts_in_tables(lex):
         "公务接待情况表\n单位：万元\n"
         "| 项目 | 批次 | 人次 | 决算数 |\n"
         "| 国内公务接待 | 3 | 25 | 1.2 |\n"
-        "| 外事接待 | 0 | 0 | 0 |\n"
+        "| 公务用车运行维护费 | 2 | 5 | 3.5 |\n"
         "| 车辆数(辆) | | | 2 |\n"
     )
     assert rows(facts_of(text, lex)) == [
         ("reception_batches", "count", "3", "批次"), ("reception_persons", "count", "25", "人次"),
         ("reception_domestic", "amount", "1.2", "万元"),
-        # foreign reception has no count metric of its own: its batches and persons are skipped
-        ("reception_foreign", "amount", "0", "万元"),
+        # vehicle running costs have no count metric: the figures under 批次/人次 are skipped
+        ("vehicle_operation", "amount", "3.5", "万元"),
         ("vehicles", "count", "2", "辆"),
     ]
 
@@ -363,9 +364,16 @@ def render(items, cols, trad, unit, layout, grid):
     return "一、部门基本情况。\n" + head + table + "\n二、其他重要事项的情况说明。\n"
 
 
-def expected(items, cols, unit, grid):
+def split_number(a, b):
+    """`12 345.6` in PDF text may be one figure: such a spaced row is not read."""
+    return re.fullmatch(r"[1-9]\d{0,2}", a) and re.fullmatch(r"\d{3}(?:\.\d+)?", b)
+
+
+def expected(items, cols, unit, grid, layout):
     out = []
     for (_, _, metric), row in zip(items, grid):
+        if layout == "space" and any(split_number(a, b) for a, b in itertools.pairwise(row)):
+            continue
         for (_, _, measure), v in zip(cols, row):
             if metric == "three_public_total" and measure == "budget":
                 out.append(("three_public_budget", "amount", v, unit))
@@ -377,7 +385,7 @@ def expected(items, cols, unit, grid):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(tables())
 def test_any_layout_any_script_gives_exactly_the_tables_figures(lex, table):
-    items, cols, _trad, unit, _layout, grid = table
+    items, cols, _trad, unit, layout, grid = table
     text = render(*table)
     got = [(f.metric, f.measure, f.value_text, f.unit) for f in facts_of(text, lex)]
-    assert got == expected(items, cols, unit, grid)
+    assert got == expected(items, cols, unit, grid, layout)

@@ -635,7 +635,7 @@ class TableReader(Reader):
             return False
         nums = tokens[first_num:]
         for a, b in pairwise(nums):
-            if re.fullmatch(r"-?\d{1,3}", self.compact(a)) and re.fullmatch(r"\d{3}(?:[.,]\d+)?", self.compact(b)):
+            if re.fullmatch(r"-?[1-9]\d{0,2}", self.compact(a)) and re.fullmatch(r"\d{3}(?:[.,]\d+)?", self.compact(b)):
                 return True          # a number with a space inside: not read
         label = Cell(tokens[0].start, tokens[first_num - 1].end)
         self.row(Row([label, *nums], start, end))
