@@ -389,3 +389,19 @@ def test_any_layout_any_script_gives_exactly_the_tables_figures(lex, table):
     text = render(*table)
     got = [(f.metric, f.measure, f.value_text, f.unit) for f in facts_of(text, lex)]
     assert got == expected(items, cols, unit, grid, layout)
+
+
+def test_items_as_columns_in_a_final_accounts_table(lex):
+    """A 决算表 whose header names items, not a measure, states amounts; a column
+    it cannot name is skipped; spending by heading from every source is not the
+    general budget's spending by heading, so those rows give nothing here."""
+    text = (
+        "支出决算表\n单位：万元\n"
+        "项目 | 本年支出合计 | 基本支出 | 项目支出 | 某种未列明支出\n"
+        "合计 | 356.71 | 300 | 56.71 | 0\n"
+        "2101101 行政运行 | 100 | 100 | 0 | 0\n"
+    )
+    assert rows(facts_of(text, lex)) == [
+        ("expenditure_total", "amount", "356.71", "万元"), ("expenditure_basic", "amount", "300", "万元"),
+        ("expenditure_project", "amount", "56.71", "万元"),
+    ]

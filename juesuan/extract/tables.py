@@ -67,6 +67,7 @@ class TableVocabulary:
     empty_values: frozenset[str]
     labels: dict[str, str]
     count_columns: dict[str, str]     # header -> count unit (批次, 人次, 辆)
+    default_measure: dict[str, str]   # title phrase -> measure of a table whose header names none
     scopes: list[TableScope]
     unit_line: re.Pattern[str]
     title_words: tuple[str, ...]
@@ -109,6 +110,7 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
         empty_values=frozenset(str(v) for v in raw.get("empty_values", [])),
         labels={str(k): str(v) for k, v in raw["labels"].items()},
         count_columns={str(k): str(v) for k, v in (raw.get("count_columns") or {}).items()},
+        default_measure={str(k): str(v) for k, v in (raw.get("default_measure") or {}).items()},
         scopes=scopes,
         unit_line=re.compile(raw["unit_line"]),
         title_words=tuple(raw.get("title_words", ["表"])),
@@ -280,14 +282,16 @@ def merge_levels(upper: Key, lower: Key) -> Key:
     )
 
 
-def combine(col: Key, row: Key, scope: TableScope | None) -> tuple[str, str, Key] | None:
+def combine(col: Key, row: Key, scope: TableScope | None, default_measure: str | None = None
+            ) -> tuple[str, str, Key] | None:
     """The (metric, measure) of a cell, or None when column and row do not
-    name exactly one of each. The returned key carries the row's heading."""
+    name exactly one of each (a 决算表 whose header names no measure states
+    amounts: `default_measure`). The returned key carries the row's heading."""
     if col.skip or row.skip or row.role == "unknown" or col.role == "unknown":
         return None
     if col.measure and row.measure and col.measure != row.measure:
         return None
-    measure = col.measure or row.measure
+    measure = col.measure or row.measure or default_measure
     if measure is None:
         return None
     if col.metric and row.metric and col.metric != row.metric:
@@ -318,6 +322,7 @@ class _State:
     header: list[Key] | None = None
     spaced: bool = False          # the header was a line of words separated by spaces
     headings: dict[str, str] = field(default_factory=dict)   # code -> name, for heading paths
+    default_measure: str | None = None
     unit: str = ""
     title: str = ""
     scope: TableScope | None = None
@@ -392,7 +397,8 @@ class TableReader(Reader):
         scope = self.scope_of(text)
         if scope is None and self.st.scope is not None and self.st.header is None:
             return
-        self.st = _State(title=text, scope=scope)
+        default = next((m for phrase, m in self.vocab.default_measure.items() if phrase in text), None)
+        self.st = _State(title=text, scope=scope, default_measure=default)
 
     def scope_of(self, title: str) -> TableScope | None:
         for scope in self.vocab.scopes:
@@ -525,13 +531,19 @@ class TableReader(Reader):
         return [self.classify(c, self.st.scope) for c in cells]
 
     def is_header(self, keys: list[Key]) -> bool:
-        """A row of known header cells and no figures: with a measure or a label
-        column, or right under another header row of the same width (a lower level)."""
+        """A row of header cells and no figures: it names a measure or starts with a
+        label column (then a column it cannot read is only skipped), or, all of
+        it known, it stands right under another header row of the same width (a
+        lower level)."""
         nonempty = [k for k in keys if k.role != "empty"]
-        if len(nonempty) < 2 or any(k.role in ("number", "unknown") for k in nonempty):
+        if len(nonempty) < 2 or any(k.role == "number" for k in nonempty):
             return False
+        known = [k for k in nonempty if k.role != "unknown"]
+        anchored = any(k.measure for k in known) or nonempty[0].role in ("label", "code")
+        if anchored and len(known) >= 2:
+            return True
         lower_level = self.st.last_was_header and self.st.header is not None and len(self.st.header) == len(keys)
-        return lower_level or any(k.measure or k.skip for k in nonempty) or nonempty[0].role in ("label", "code")
+        return lower_level and len(known) == len(nonempty)
 
     def row(self, row: Row) -> None:
         keys = self.keys(row.cells)
@@ -688,7 +700,7 @@ class TableReader(Reader):
 
     # -- facts --------------------------------------------------------------
     def emit(self, cells: list[Cell], first: int, idx: int, col: Key, row: Key, extra: tuple[str, ...]) -> None:
-        decided = combine(col, row, self.st.scope)
+        decided = combine(col, row, self.st.scope, self.st.default_measure)
         if decided is None:
             return
         metric, measure, source = decided
