@@ -405,3 +405,21 @@ def test_items_as_columns_in_a_final_accounts_table(lex):
         ("expenditure_total", "amount", "356.71", "万元"), ("expenditure_basic", "amount", "300", "万元"),
         ("expenditure_project", "amount", "56.71", "万元"),
     ]
+
+
+def test_units_from_column_headers_and_cells(lex):
+    """No unit line: a header's `(万元)` is the column's unit (flagged inherited), a
+    cell's own `亿元` is its unit (not flagged); a trailing `|` leaves an empty cell."""
+    text = (
+        "政府采购及资产情况表\n"
+        "项目 | 决算数（万元） | 预算数\n"
+        "政府采购支出总额 | 420.5 | 1.2亿元\n"
+        "资产总额 | 1,256.30 | \n"
+    )
+    facts = facts_of(text, lex)
+    got = [(f.metric, f.measure, f.value_text, f.unit, f.value_wan, "unit_from_table" in f.flags) for f in facts]
+    assert got == [
+        ("procurement_total", "amount", "420.5", "万元", Decimal("420.5"), True),
+        ("procurement_total", "budget", "1.2", "亿元", Decimal(12000), False),
+        ("assets_total", "amount", "1,256.30", "万元", Decimal("1256.30"), True),
+    ]

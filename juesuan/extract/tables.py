@@ -361,7 +361,8 @@ def split_delimited(norm: str, start: int, end: int) -> list[Cell] | None:
             return []          # a markdown rule line
         lead = line.index(s[0]) if s else 0
         body_start = start + lead + (1 if s.startswith("|") else 0)
-        body_end = start + lead + len(s) - (1 if s.endswith("|") and len(s) > 1 else 0)
+        outer = s.startswith("|") and s.endswith("|") and len(s) > 1    # markdown: `| a | b |`
+        body_end = start + lead + len(s) - (1 if outer else 0)
     else:
         sep = "\t"
         body_start, body_end = start, end
