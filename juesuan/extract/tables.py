@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -73,6 +74,7 @@ class TableVocabulary:
     title_words: tuple[str, ...]
     title_max_chars: int
     prose_min_chars: int
+    lead_lines: int
     noise: list[re.Pattern[str]]
     numbering: re.Pattern[str]
     prescan: re.Pattern[str] = field(default=re.compile("$^"))
@@ -116,6 +118,7 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
         title_words=tuple(raw.get("title_words", ["表"])),
         title_max_chars=int(raw.get("title_max_chars", 50)),
         prose_min_chars=int(raw.get("prose_min_chars", 60)),
+        lead_lines=int(raw.get("lead_lines", 12)),
         noise=[re.compile(p) for p in raw.get("noise", [])],
         numbering=re.compile(raw.get("numbering", "$^")),
     )
@@ -432,9 +435,21 @@ class TableReader(Reader):
     # -- the walk -----------------------------------------------------------
     def run(self) -> list[Fact]:
         lines = list(_lines(self.norm))
+        starts = [s for s, _ in lines]
+        # lines where a header word stands as a cell: between tables the walk skips
+        # ahead to a little before the next one (its title and unit line)
+        hits = sorted({bisect_right(starts, m.start()) - 1 for m in self.vocab.prescan.finditer(self.norm)})
+        lead = self.vocab.lead_lines
         i = 0
         block: list[Cell] = []
         while i < len(lines):
+            if not block and self.st.header is None:
+                k = bisect_left(hits, i)
+                if k == len(hits):
+                    break
+                if hits[k] - lead > i:
+                    i = hits[k] - lead
+                    self.reset()
             start, end = lines[i]
             line = self.norm[start:end]
             if not line.strip():
