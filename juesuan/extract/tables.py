@@ -59,6 +59,18 @@ class TableScope:
     budget_metric: dict[str, str] = field(default_factory=dict)   # metric -> the metric its budget is here
 
 
+@dataclass(frozen=True)
+class Template:
+    """A standard table printed as one row of figures under a header too tangled
+    to align (财政拨款“三公”经费支出决算表: 预算数 and 决算数 each over 合计,
+    因公出国(境)费, 公务用车购置及运行费 (小计, 购置费, 运行费), 公务接待费).
+    The row is read only when its length fits and its sums hold in every block."""
+    titles: tuple[str, ...]
+    items: tuple[str, ...]
+    measures: tuple[tuple[str, ...], ...]
+    sums: dict[str, tuple[str, ...]]
+
+
 @dataclass
 class TableVocabulary:
     measures: dict[str, str]          # header phrase -> measure or "skip"
@@ -77,6 +89,7 @@ class TableVocabulary:
     lead_lines: int
     noise: list[re.Pattern[str]]
     numbering: re.Pattern[str]
+    templates: list[Template] = field(default_factory=list)
     prescan: re.Pattern[str] = field(default=re.compile("$^"))
     kinds: dict[str, str] = field(default_factory=dict)   # metric -> money / count
 
@@ -122,10 +135,15 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
         noise=[re.compile(p) for p in raw.get("noise", [])],
         numbering=re.compile(raw.get("numbering", "$^")),
     )
+    vocab.templates = [
+        Template(tuple(t["title"]), tuple(t["items"]), tuple(tuple(m) for m in t["measures"]),
+                 {str(k): tuple(v) for k, v in (t.get("sums") or {}).items()})
+        for t in raw.get("templates") or []
+    ]
     # The pre-scan: a table we can read has a header word standing as a cell of its
     # own (at a line start or after a separator, followed by a separator, a colon,
     # a parenthesis or the line end). Prose that merely uses the words does not.
-    words = sorted(set(measures) | vocab.label_headers, key=len, reverse=True)
+    words = sorted(set(measures) | vocab.label_headers | vocab.totals, key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
     vocab.prescan = re.compile(rf"(?m)(?:^|[\t|])[ \t]*(?:(?:19|20)\d\d年度?)?(?:{alt})[ \t]*(?:$|[\t|:(\r ])")
     with open(METRICS_CSV, encoding="utf-8", newline="") as fh:
@@ -443,13 +461,12 @@ class TableReader(Reader):
         i = 0
         block: list[Cell] = []
         while i < len(lines):
-            if not block and self.st.header is None:
+            st = self.st
+            if not block and st.header is None and not st.title and not st.unit:   # between tables
                 k = bisect_left(hits, i)
                 if k == len(hits):
                     break
-                if hits[k] - lead > i:
-                    i = hits[k] - lead
-                    self.reset()
+                i = max(i, hits[k] - lead)
             start, end = lines[i]
             line = self.norm[start:end]
             if not line.strip():
@@ -507,6 +524,9 @@ class TableReader(Reader):
         if "。" in c or len(c) >= self.vocab.prose_min_chars:
             self.reset()
             return i + 1
+        figures = self.bare_figures(lines, i)
+        if figures is not None:
+            return figures
         if self.spaced(start, end):
             return i + 1
         # a stream starts with two header cells, on consecutive lines or with a
@@ -589,7 +609,7 @@ class TableReader(Reader):
             first = next((i for i in range(numbers[0]) if row.cells[i].end > row.cells[i].start), numbers[0])
             for col, idx in zip(cols, numbers):
                 self.emit(row.cells, first, idx, col, label, ("table_columns_by_count",))
-        else:
+        elif not self.template([c for c, k in zip(row.cells, keys) if k.role != "empty"]):
             self.pairs(row, keys)
 
     def aligned(self, row: Row, keys: list[Key], header: list[Key]) -> None:
@@ -607,6 +627,31 @@ class TableReader(Reader):
                 group = []
             if keys[idx].role == "number":
                 self.emit(row.cells, first if first >= 0 else idx, idx, col, label, ())
+
+    def template(self, cells: list[Cell]) -> bool:
+        """A row of bare figures under a standard table's title (see `Template`)."""
+        matches = [self.number(c) for c in cells]
+        if len(cells) < 2 or any(m is None or (m.group("unit") or "万元") not in self.lex.money_units
+                                 for m in matches):
+            return False
+        nums = [Decimal(m.group("num").replace(",", "").replace("−", "-")) for m in matches if m is not None]
+        decimals = max(-int(n.as_tuple().exponent) for n in nums)
+        for t in self.vocab.templates:
+            if not any(w in self.st.title for w in t.titles):
+                continue
+            for measures in t.measures:
+                width = len(t.items)
+                if len(nums) != width * len(measures):
+                    continue
+                blocks = [dict(zip(t.items, nums[k * width:(k + 1) * width])) for k in range(len(measures))]
+                if not all(_sums_hold(b, t.sums, decimals) for b in blocks):
+                    continue
+                for k, measure in enumerate(measures):
+                    for j, metric in enumerate(t.items):
+                        self.emit(cells, 0, k * width + j, Key(role="value", metric=metric, measure=measure), EMPTY,
+                                  ("table_template",))
+                return True
+        return False
 
     def pairs(self, row: Row, keys: list[Key]) -> None:
         """`预算数: | 88万 | 执行数: | 88万` — a measure cell followed by its figure;
@@ -668,6 +713,28 @@ class TableReader(Reader):
         label = Cell(tokens[0].start, tokens[first_num - 1].end)
         self.row(Row([label, *nums], start, end))
         return True
+
+    def bare_figures(self, lines: list[tuple[int, int]], i: int) -> int | None:
+        """Figures without labels: on one line separated by spaces, or one per line
+        (blank lines between allowed). Read only as a standard table's row; the
+        run is passed over either way. Returns the next line, or None."""
+        start, end = lines[i]
+        tokens = [Cell(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", self.norm[start:end])]
+        if not tokens or any(self.number(t) is None for t in tokens):
+            return None
+        if len(tokens) > 1:
+            self.template(tokens)
+            return i + 1
+        j = i
+        while j < len(lines):
+            cell = _strip_span(self.norm, *lines[j])
+            if cell.end > cell.start and self.number(cell) is None:
+                break
+            if cell.end > cell.start and j > i:
+                tokens.append(cell)
+            j += 1
+        self.template(tokens)
+        return j
 
     def header_start(self, cell: Cell) -> bool:
         k = self.classify(cell, self.st.scope)
@@ -812,6 +879,13 @@ class TableReader(Reader):
             return scope.budget_metric[metric], "amount"
         mapped = self.lex.budget_metric.get(metric, {}).get(measure)
         return (mapped, "amount") if mapped else (metric, measure)
+
+
+def _sums_hold(block: dict[str, Decimal], sums: dict[str, tuple[str, ...]], decimals: int) -> bool:
+    """Each total equals its parts, within the rounding of the printed decimals."""
+    unit = Decimal(1).scaleb(-decimals)
+    return all(abs(block[total] - sum((block[p] for p in parts), Decimal(0))) <= unit * len(parts) / 2
+               for total, parts in sums.items())
 
 
 def _fill_forward(keys: list[Key]) -> list[Key]:
