@@ -460,3 +460,15 @@ def test_standard_table_read_only_when_its_sums_hold(lex):
         ("vehicle_total", "amount", "73000", "元"), ("vehicle_purchase", "amount", "0", "元"),
         ("vehicle_operation", "amount", "73000", "元"), ("reception", "amount", "30000", "元"),
     ]
+
+
+def test_headings_named_with_level_marks_get_codes_under_their_parent(lex):
+    text = (
+        "一般公共预算财政拨款支出决算表\n单位：万元\n项目 | 决算数\n"
+        "卫生健康支出（类） | 300\n医疗保障管理事务（款） | 200\n行政运行（项） | 150\n"
+    )
+    got = [(f.function_code, f.function_name, f.function_level, "code_from_classification" in f.flags)
+           for f in facts_of(text, lex)]
+    # 行政运行 is a heading under several parents: its code comes from the row above it
+    assert got == [("210", "卫生健康支出", "类", True), ("21015", "医疗保障管理事务", "款", True),
+                   ("2101501", "行政运行", "项", True)]

@@ -31,10 +31,10 @@ from typing import Any
 
 import yaml
 
-from juesuan.classification import LEVEL_DIGITS
+from juesuan.classification import LEVEL_DIGITS, LEVELS
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import Fact
-from juesuan.extract.lexicon import Lexicon
+from juesuan.extract.lexicon import Lexicon, map_heading
 from juesuan.paths import METRICS_CSV
 
 TABLES_PATH = Path(__file__).with_name("tables.yml")
@@ -44,6 +44,7 @@ LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 NUMBER = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 CODE_RE = re.compile(r"(\d{3}|\d{5}|\d{7})")
 CODE_NAME_RE = re.compile(r"(\d{3}|\d{5}|\d{7})([\u4e00-\u9fff].*)")
+LEVEL_MARK_RE = re.compile(r"([\u4e00-\u9fff].*?)\((类|款|项)\)")
 
 
 # ---------------------------------------------------------------------------
@@ -176,6 +177,7 @@ class Key:
     unit: str = ""
     code: str = ""
     name: str = ""
+    level: str = ""           # 类/款/项 of a heading named with its level mark and no code
     flags: tuple[str, ...] = ()
 
 
@@ -273,6 +275,9 @@ class Reader:
             code, _level = self.lex.function_names[text]
             return Key(role="value", metric="function_expenditure", code=code, name=text, unit=unit,
                        flags=("code_from_classification",))
+        lm = LEVEL_MARK_RE.fullmatch(text)
+        if lm:       # 卫生健康支出(类): a heading; its code is looked up under its parent row
+            return Key(role="value", metric="function_expenditure", name=lm.group(1), level=lm.group(2), unit=unit)
         return Key(role="unknown", name=text, unit=unit)
 
 
@@ -343,6 +348,7 @@ class _State:
     header: list[Key] | None = None
     spaced: bool = False          # the header was a line of words separated by spaces
     headings: dict[str, str] = field(default_factory=dict)   # code -> name, for heading paths
+    last_codes: dict[str, str] = field(default_factory=dict)  # level -> code of the last heading row
     default_measure: str | None = None
     unit: str = ""
     title: str = ""
@@ -834,21 +840,31 @@ class TableReader(Reader):
             quote=self.text[char_start:cell.end], section=self.st.title, flags=flags,
         )
         if metric == "function_expenditure":
-            fact.function_code = source.code
-            fact.function_name = source.name
-            fact.function_level = LEVEL_OF_DIGITS.get(len(source.code), "")
-            fact.function_path = self.heading_path(source.code, source.name)
+            self.place_heading(fact, source)
         self.facts.append(fact)
 
-    def heading_path(self, code: str, name: str) -> str:
-        """`卫生健康支出(类)/行政事业单位医疗(款)/行政单位医疗(项)` from the rows of
-        the table above this one whose codes are this code's prefixes."""
-        self.st.headings[code] = name
-        parts = []
-        for level, n in LEVEL_DIGITS.items():
-            if len(code) >= n and code[:n] in self.st.headings:
-                parts.append(f"{self.st.headings[code[:n]]}({level})")
-        return "/".join(parts)
+    def place_heading(self, fact: Fact, row: Key) -> None:
+        """Code, level and path of a heading row: `卫生健康支出(类)/行政事业单位医疗(款)/
+        行政单位医疗(项)` from the rows above whose codes are this code's prefixes. A
+        heading named with its level mark and no code gets the classification's code
+        for that name under the parent row, when there is exactly one."""
+        code, level = row.code, row.level or LEVEL_OF_DIGITS.get(len(row.code), "")
+        if not code and level:
+            parent = LEVELS[LEVELS.index(level) - 1] if LEVELS.index(level) else ""
+            code = map_heading(self.lex, row.name, level, self.st.last_codes.get(parent, ""))
+            if code:
+                fact.flags.append("code_from_classification")
+        fact.function_code, fact.function_name, fact.function_level = code, row.name, level
+        if level:
+            deeper = LEVELS[LEVELS.index(level):]
+            self.st.last_codes = {k: v for k, v in self.st.last_codes.items() if k not in deeper}
+            self.st.last_codes[level] = code
+        if not code:
+            return
+        self.st.headings[code] = row.name
+        parts = [f"{self.st.headings[code[:n]]}({lv})" for lv, n in LEVEL_DIGITS.items()
+                 if len(code) >= n and code[:n] in self.st.headings]
+        fact.function_path = "/".join(parts)
 
     def unit_of(self, own: str, row_unit: str, col_unit: str, measure: str, metric: str, kind: str,
                 flags: list[str]) -> str | None:
