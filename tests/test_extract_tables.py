@@ -472,3 +472,11 @@ def test_headings_named_with_level_marks_get_codes_under_their_parent(lex):
     # 行政运行 is a heading under several parents: its code comes from the row above it
     assert got == [("210", "卫生健康支出", "类", True), ("21015", "医疗保障管理事务", "款", True),
                    ("2101501", "行政运行", "项", True)]
+
+
+def test_line_number_and_serial_columns_are_not_figures(lex):
+    text = (
+        "收入支出决算总表\n单位：万元\n项目 | 行次 | 决算数\n栏次 | | 1\n本年收入合计 | 6 | 356.71\n\n"
+        "“三公”经费支出决算表\n单位：万元\n序号\t项目\t决算数\n1\t公务接待费\t3\n"
+    )
+    assert rows(facts_of(text, lex)) == [("income_total", "amount", "356.71", "万元"), ("reception", "amount", "3", "万元")]
