@@ -480,3 +480,19 @@ def test_line_number_and_serial_columns_are_not_figures(lex):
         "“三公”经费支出决算表\n单位：万元\n序号\t项目\t决算数\n1\t公务接待费\t3\n"
     )
     assert rows(facts_of(text, lex)) == [("income_total", "amount", "356.71", "万元"), ("reception", "amount", "3", "万元")]
+
+
+TABLE_BITS = ["\n", "\n\n", "\t", " | ", " ", "项目", "预算数", "决算数", "完成率", "合计", "小计", "增减额", "上年数",
+              "“三公”经费支出决算表", "一般公共预算财政拨款支出决算表", "单位：万元", "金额单位：元", "公务接待费",
+              "因公出國（境）費", "基本支出", "2101101", "210", "11", "行政运行（项）", "预算数:", "88万", "12.5", "0",
+              "-3.2", "1,256.30", "%", "—", "。", "其中：", "(万元)", "批次", "1 2 3", "衛(wèi)生"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(TABLE_BITS), st.text(max_size=3)), max_size=80).map("".join))
+def test_any_text_never_crashes_and_every_span_quotes_it(lex, text):
+    for f in read_tables(text, "t", lex, 2022):
+        assert f.quote == text[f.char_start:f.char_end]
+        assert f.char_start <= f.value_start < f.value_end <= f.char_end
+        printed = text[f.value_start:f.value_end].replace(",", "").replace("−", "-")
+        assert Decimal(printed) == f.value
