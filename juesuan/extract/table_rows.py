@@ -253,59 +253,62 @@ class RowReader(CellReader):
         return consumed
 
     def emit(self, cells: list[Cell], first: int, idx: int, col: Key, row: Key, extra: tuple[str, ...]) -> None:
-        decided = combine(col, row, self.st.scope, self.st.default_measure)
-        if decided is None:
-            return
-        metric, measure, source = decided
+        """The fact of the figure in `cells[idx]` under `col` beside `row`, if they
+        name one; its quote runs from `cells[first]` (the row label) to the figure."""
         cell = cells[idx]
         m = self.number(cell)
-        if m is None:
+        decided = combine(col, row, self.st.scope, self.st.default_measure)
+        if m is None or decided is None:
             return
-        stated = m.group("unit") or col.unit or row.unit
-        switched = self.lex.count_switch.get(metric, {}).get(stated)
-        if switched:     # 公务接待费 under 批次 is the number of batches
-            metric = switched
-        kind = self.vocab.kinds.get(metric)
-        if kind is None:
+        flags = ["table", *extra, *decided[2].flags]
+        named = self.metric_measure_unit(decided, m.group("unit") or "", col, row, flags)
+        if named is None:
             return
-        raw = m.group("num")
-        own_unit = m.group("unit") or ""
-        flags = ["table", *extra, *source.flags]
-        unit = self.unit_of(own_unit, row.unit, col.unit, measure, metric, kind, flags)
-        if unit is None and kind == "count" and not own_unit:
-            # 公务接待批次 | 3: the label's own last word is the unit
-            unit = next((u for u in self.lex.count_units.get(metric, ()) if source.name.endswith(u)), None)
-        if unit is None:
-            return
-        if metric != "function_expenditure":
-            metric, measure = self.remap_budget(metric, measure)
-        if kind == "count":
-            if measure != "amount":
-                return
-            measure = "count"
-        raw = raw.replace("−", "-")
-        clean = raw.replace(",", "")
-        value = Decimal(clean)
-        decimals = len(clean.split(".", 1)[1]) if "." in clean else 0
+        metric, measure, unit = named
+        raw = m.group("num").replace("−", "-")
+        value = Decimal(raw.replace(",", ""))
         factor = self.lex.money_units.get(unit)
-        wan = value * factor if factor is not None and measure not in PERCENT_MEASURES else None
-        char_start = cells[first].start
         compared: int | None = None
         if measure.startswith("change"):
             if self.fiscal_year:
                 compared = self.fiscal_year - 1
             else:
                 flags.append("compared_year_unstated")
+        char_start = cells[first].start
         fact = Fact(
             doc_id=self.doc_id, metric=metric, measure=measure, value=value, value_text=raw, unit=unit,
-            value_wan=wan, decimals=decimals, compared_year=compared,
-            char_start=char_start, char_end=cell.end,
-            value_start=m.start("num"), value_end=m.end("num"),
+            value_wan=value * factor if factor is not None and measure not in PERCENT_MEASURES else None,
+            decimals=max(0, -int(value.as_tuple().exponent)), compared_year=compared,
+            char_start=char_start, char_end=cell.end, value_start=m.start("num"), value_end=m.end("num"),
             quote=self.text[char_start:cell.end], section=self.st.title, flags=flags,
         )
         if metric == "function_expenditure":
-            self.place_heading(fact, source)
+            self.place_heading(fact, decided[2])
         self.facts.append(fact)
+
+    def metric_measure_unit(self, decided: tuple[str, str, Key], own_unit: str, col: Key, row: Key,
+                            flags: list[str]) -> tuple[str, str, str] | None:
+        """The figure's metric (switched to a count by a 批次/人次 unit), measure
+        (a budget metric's budget is its amount; a count's amount is `count`) and unit."""
+        metric, measure, source = decided
+        switched = self.lex.count_switch.get(metric, {}).get(own_unit or col.unit or row.unit)
+        metric = switched or metric           # 公务接待费 under 批次 is the number of batches
+        kind = self.vocab.kinds.get(metric)
+        if kind is None:
+            return None
+        unit = self.unit_of(own_unit, row.unit, col.unit, measure, metric, kind, flags)
+        if unit is None and kind == "count" and not own_unit:
+            # 公务接待批次 | 3: the label's own last word is the unit
+            unit = next((u for u in self.lex.count_units.get(metric, ()) if source.name.endswith(u)), None)
+        if unit is None:
+            return None
+        if metric != "function_expenditure":
+            metric, measure = self.remap_budget(metric, measure)
+        if kind == "count":
+            if measure != "amount":
+                return None
+            measure = "count"
+        return metric, measure, unit
 
     def place_heading(self, fact: Fact, row: Key) -> None:
         """Code, level and path of a heading row: `卫生健康支出(类)/行政事业单位医疗(款)/
