@@ -53,59 +53,54 @@ class TableReader(RowReader):
         # lines where a header word stands as a cell: between tables the walk skips
         # ahead to a little before the next one (its title and unit line)
         hits = sorted({bisect_right(starts, m.start()) - 1 for m in self.vocab.prescan.finditer(self.norm)})
-        lead = self.vocab.lead_lines
+        self.block: list[Cell] = []
         i = 0
-        block: list[Cell] = []
         while i < len(lines):
             st = self.st
-            if not block and st.header is None and not st.title and not st.unit:   # between tables
+            if not self.block and st.header is None and not st.title and not st.unit:   # between tables
                 k = bisect_left(hits, i)
                 if k == len(hits):
                     break
-                i = max(i, hits[k] - lead)
-            start, end = lines[i]
-            line = self.norm[start:end]
-            if not line.strip():
-                if not line.startswith("\t"):
-                    self.flush(block)
-                    block = []
-                else:
-                    block.append(Cell(start + 1, start + 1))     # an empty Word cell
-                i += 1
-                continue
-            cells = split_delimited(self.norm, start, end)
-            if cells is not None:
-                self.flush(block)
-                block = []
-                if cells and not self.context_row(cells):
-                    self.row(Row(cells, start, end))
-                i += 1
-                continue
-            if line.startswith("\t"):
-                block.append(strip_span(self.norm, start, end))
-                i += 1
-                continue
-            if not block and "。" in line:      # prose: whatever table stood before is over
-                self.reset()
-                i += 1
-                continue
-            if block:                      # a Word cell broken over two lines
-                block[-1] = Cell(block[-1].start, strip_span(self.norm, start, end).end)
-                i += 1
-                continue
-            i = self.plain(lines, i)
-        self.flush(block)
+                i = max(i, hits[k] - self.vocab.lead_lines)
+            i = self.line(lines, i)
+        self.flush()
         return self.facts
 
-    def flush(self, block: list[Cell]) -> None:
-        """A Word row: a title, a unit line, a header, a stream of cells or a data row."""
-        cells = [c for c in block]
-        if not cells:
-            return
+    def line(self, lines: list[tuple[int, int]], i: int) -> int:
+        """Read line `i`; return the next line to read."""
+        start, end = lines[i]
+        line = self.norm[start:end]
+        if not line.strip():
+            if line.startswith("\t"):
+                self.block.append(Cell(start + 1, start + 1))     # an empty Word cell
+            else:
+                self.flush()                                    # a blank line ends a Word row
+            return i + 1
+        cells = split_delimited(self.norm, start, end)
+        if cells is not None:
+            self.flush()
+            if cells and not self.context_row(cells):
+                self.row(Row(cells, start, end))
+            return i + 1
+        if line.startswith("\t"):
+            self.block.append(strip_span(self.norm, start, end))
+            return i + 1
+        if self.block:                      # a Word cell broken over two lines
+            self.block[-1] = Cell(self.block[-1].start, strip_span(self.norm, start, end).end)
+            return i + 1
+        if "。" in line:                    # prose: whatever table stood before is over
+            self.reset()
+            return i + 1
+        return self.plain(lines, i)
+
+    def flush(self) -> None:
+        """A Word row (the cells gathered since the last blank line): a title, a unit
+        line, a header, a stream of cells or a data row."""
+        cells, self.block = self.block, []
         nonempty = [c for c in cells if c.end > c.start]
-        if len(nonempty) == 1 and self.note_line(nonempty[0].start, nonempty[0].end):
-            return
         if not nonempty:
+            return
+        if len(nonempty) == 1 and self.note_line(nonempty[0].start, nonempty[0].end):
             return
         if self.stream(cells, 0, len(cells)) is not None:
             return
@@ -133,34 +128,35 @@ class TableReader(RowReader):
             return figures
         if self.spaced(start, end):
             return i + 1
-        # a stream starts with two header cells, on consecutive lines or with a
-        # blank line between every two cells (then blank lines mean nothing)
+        return self.stream_from(lines, i)
+
+    def stream_from(self, lines: list[tuple[int, int]], i: int) -> int:
+        """One cell per line from line `i`: it starts with two header cells, on
+        consecutive lines or with a blank line between every two cells (then blank
+        lines mean nothing). Returns the line after the cells the stream read."""
+        start, end = lines[i]
         nxt = i + 1
         sparse = nxt + 1 < len(lines) and not self.norm[lines[nxt][0]:lines[nxt][1]].strip()
         nxt += sparse
         if not self.header_start(Cell(start, end)) or nxt >= len(lines) or not self.header_start(
                 strip_span(self.norm, *lines[nxt])):
             return i + 1
-        # gather the run of short plain lines (blank lines kept as markers) and try it as a stream
-        cells: list[Cell] = []
+        cells: list[Cell] = []      # the run of short plain lines, blank ones kept as empty cells
         j = i
         while j < len(lines):
             s, e = lines[j]
-            text = self.norm[s:e]
-            if text.startswith("\t") or split_delimited(self.norm, s, e) is not None:
-                break
             cc = self.compact(Cell(s, e))
-            if "。" in cc or len(cc) >= self.vocab.prose_min_chars or (cc and self.vocab.unit_line.search(cc)):
+            if (self.norm.startswith("\t", s) or split_delimited(self.norm, s, e) is not None or "。" in cc
+                    or len(cc) >= self.vocab.prose_min_chars or (cc and self.vocab.unit_line.search(cc))):
                 break
             cells.append(strip_span(self.norm, s, e))
             j += 1
         if sparse:
             cells = [cell for cell in cells if cell.end > cell.start]
         consumed = self.stream(cells, 0, len(cells))
-        if consumed is None:
+        if not consumed:
             return i + 1
-        # position after the last consumed cell
-        last = cells[consumed - 1].end if consumed else start
+        last = cells[consumed - 1].end
         k = i
         while k < len(lines) and lines[k][0] <= last:
             k += 1
