@@ -213,26 +213,14 @@ class RowReader(CellReader):
         return replace(own, unit=own.unit or unit)
 
     def stream(self, cells: list[Cell], i: int, n: int) -> int | None:
-        """One cell per line: a header run (label columns then value columns,
-        at least one measure) gives the width; rows follow as label cells then
-        value cells. Stops at the first row that does not fit. Returns the
-        number of cells consumed, or None when there is no header run."""
-        keys: list[Key] = []
-        j = i
-        while j < n and cells[j].end > cells[j].start:
-            k = self.classify(cells[j], self.st.scope)
-            if k.role not in ("label", "code") and not (k.role == "value" and (k.measure or k.skip)):
-                break
-            if k.role in ("label", "code") and any(x.role == "value" for x in keys):
-                break
-            keys.append(k)
-            j += 1
-        values = [k for k in keys if k.role == "value"]
-        if len(keys) < 2 or not any(k.measure for k in values) or j >= n:
+        """One cell per line: a header run gives the width; rows follow as label
+        cells then value cells. Stops at the first row that does not fit. Returns
+        the number of cells consumed, or None when there is no header run."""
+        found = self.stream_header(cells, i, n)
+        if found is None:
             return None
-        n_labels = max(1, len(keys) - len(values))
-        header = ([Key(role="label")] if len(keys) == len(values) else []) + keys
-        width = n_labels + len(values)
+        header, n_labels, j = found
+        width = len(header)
         consumed = j
         while j < n:
             while j < n and cells[j].end == cells[j].start:
@@ -241,16 +229,35 @@ class RowReader(CellReader):
                 break
             group = cells[j:j + width]
             gkeys = self.keys(group)
-            labels_ok = all(k.role not in ("empty",) for k in gkeys[:n_labels]) and gkeys[n_labels - 1].role != "number"
-            values_ok = all(k.role == "number" or self.is_blank_value(c)
+            labels_ok = all(k.role != "empty" for k in gkeys[:n_labels]) and gkeys[n_labels - 1].role != "number"
+            values_ok = all(k.role == "number" or (self.is_blank_value(c) and c.end > c.start)
                             for k, c in zip(gkeys[n_labels:], group[n_labels:]))
-            if not (labels_ok and values_ok) or any(c.end == c.start for c in group[n_labels:]):
+            if not (labels_ok and values_ok):
                 break
             self.aligned(Row(group, group[0].start, group[-1].end), gkeys, header)
             j += width
             consumed = j
         self.st.header = None
         return consumed
+
+    def stream_header(self, cells: list[Cell], i: int, n: int) -> tuple[list[Key], int, int] | None:
+        """The header run from cell `i`: label columns, then value columns with at
+        least one measure. Returns the header (with a label column added when the
+        run names none), the number of label columns and the cell after the run."""
+        keys: list[Key] = []
+        j = i
+        while j < n and cells[j].end > cells[j].start:
+            k = self.classify(cells[j], self.st.scope)
+            is_value = k.role == "value" and bool(k.measure or k.skip)
+            if not (is_value or k.role in ("label", "code")) or (not is_value and any(x.role == "value" for x in keys)):
+                break
+            keys.append(k)
+            j += 1
+        values = [k for k in keys if k.role == "value"]
+        if len(keys) < 2 or not any(k.measure for k in values) or j >= n:
+            return None
+        header = ([Key(role="label")] if len(keys) == len(values) else []) + keys
+        return header, len(header) - len(values), j
 
     def emit(self, cells: list[Cell], first: int, idx: int, col: Key, row: Key, extra: tuple[str, ...]) -> None:
         """The fact of the figure in `cells[idx]` under `col` beside `row`, if they
