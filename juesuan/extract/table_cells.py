@@ -257,8 +257,10 @@ def split_delimited(norm: str, start: int, end: int) -> list[Cell] | None:
         if set(s) <= set("|-: "):
             return []          # a markdown rule line
         lead = line.index(s[0]) if s else 0
-        body_start = start + lead + (1 if s.startswith("|") else 0)
-        outer = s.startswith("|") and s.endswith("|") and len(s) > 1    # markdown: `| a | b |`
+        # markdown rows have outer pipes: `| a | b |`; otherwise a pipe at either end
+        # stands beside an empty first or last cell (` | | 合计 | 基本支出`)
+        outer = s.startswith("|") and s.endswith("|") and len(s) > 1
+        body_start = start + lead + (1 if outer else 0)
         body_end = start + lead + len(s) - (1 if outer else 0)
     else:
         sep = "\t"
