@@ -496,3 +496,16 @@ def test_any_text_never_crashes_and_every_span_quotes_it(lex, text):
         assert f.char_start <= f.value_start < f.value_end <= f.char_end
         printed = text[f.value_start:f.value_end].replace(",", "").replace("−", "-")
         assert Decimal(printed) == f.value
+
+
+def test_two_columns_saying_the_same_are_neither_read(lex):
+    """A self-evaluation table with 年初预算数 and 全年预算数: both are budgets, so
+    which one is *the* budget is not read off the header; the rest of the row is."""
+    text = (
+        "部门整体支出绩效自评表\n单位：万元\n"
+        "项目 | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分\n"
+        "年度资金总额 | 500 | 520 | 510 | 10 | 98.08 | 9.8\n"
+        "其中：当年财政拨款 | 500 | 520 | 510 | | |\n"
+    )
+    assert rows(facts_of(text, lex)) == [("expenditure_total", "amount", "510", "万元"),
+                                         ("expenditure_total", "completion_pct", "98.08", "%")]

@@ -196,6 +196,27 @@ def combine(col: Key, row: Key, scope: TableScope | None, default_measure: str |
     return metric, measure, source
 
 
+def unambiguous(header: list[Key]) -> list[Key]:
+    """Two columns beside the same row labels that say the same thing (年初预算数
+    and 全年预算数, both a budget) cannot both be it: neither is read. Columns
+    beside other labels (`项目 | 决算数 | 项目 | 决算数`) are other rows' figures;
+    the columns a merged header cell spreads over (fill_forward) are one."""
+    out = list(header)
+    seen: dict[tuple[str | None, str | None, bool, str], int] = {}
+    for i, k in enumerate(header):
+        if k.role in ("label", "code"):
+            seen = {}
+            continue
+        if k.role != "value" or k.skip or (k.measure is None and k.metric is None and not k.total):
+            continue
+        what = (k.measure, k.metric, k.total, k.unit)
+        first = seen.get(what)
+        if first is not None and not all(header[j] is header[first] for j in range(first, i + 1)):
+            out[first] = out[i] = Key(role="value", skip=True)
+        seen[what] = i
+    return out
+
+
 def fill_forward(keys: list[Key]) -> list[Key]:
     """A merged header cell flattened to one cell and blanks: the blanks after it belong to it."""
     out: list[Key] = []

@@ -27,6 +27,7 @@ from juesuan.extract.table_cells import (
     combine,
     fill_forward,
     merge_rows,
+    unambiguous,
 )
 from juesuan.extract.table_vocabulary import PERCENT_MEASURES, TableScope
 
@@ -121,7 +122,7 @@ class RowReader(CellReader):
             if sum(1 for k in keys if k.role != "empty") >= 3:
                 self.st.header = None     # a header we cannot read starts a table we cannot read
             return
-        header = self.st.header
+        header = unambiguous(self.st.header) if self.st.header is not None else None
         if header is not None and len(keys) == len(header) + 1 and keys[0].role == "empty":
             row, keys = Row(row.cells[1:], row.start, row.end), keys[1:]      # a leading separator
         elif header is not None and len(keys) + 1 == len(header) and header[0].role == "empty":
@@ -220,6 +221,7 @@ class RowReader(CellReader):
         if found is None:
             return None
         header, n_labels, j = found
+        header = unambiguous(header)
         width = len(header)
         consumed = j
         while j < n:
