@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
 from juesuan.extract.facts import Fact
-from juesuan.extract.lexicon import map_heading
+from juesuan.extract.lexicon import Lexicon, map_heading
 from juesuan.extract.table_cells import (
     CODE_RE,
     EMPTY,
@@ -29,11 +28,17 @@ from juesuan.extract.table_cells import (
     merge_rows,
     unambiguous,
 )
-from juesuan.extract.table_vocabulary import PERCENT_MEASURES, TableScope
+from juesuan.extract.table_vocabulary import (
+    PERCENT_MEASURES,
+    TableScope,
+    TableVocabulary,
+)
 
 
 @dataclass
 class _State:
+    """What is in force while a table is read: its title (and so its scope), its
+    unit line, its header; a new title or a prose line ends it."""
     header: list[Key] | None = None
     spaced: bool = False          # the header was a line of words separated by spaces
     headings: dict[str, str] = field(default_factory=dict)   # code -> name, for heading paths
@@ -48,8 +53,9 @@ class _State:
 class RowReader(CellReader):
     """Reads rows into facts, keeping the state of the table being read."""
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(self, text: str, norm: str, doc_id: str, lex: Lexicon, vocab: TableVocabulary,
+                 fiscal_year: int | None) -> None:
+        super().__init__(text, norm, doc_id, lex, vocab, fiscal_year)
         self.facts: list[Fact] = []
         self.st = _State()
 
