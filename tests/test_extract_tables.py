@@ -365,8 +365,9 @@ def render(items, cols, trad, unit, layout, grid):
 
 
 def split_number(a, b):
-    """`12 345.6` in PDF text may be one figure: such a spaced row is not read."""
-    return re.fullmatch(r"[1-9]\d{0,2}", a) and re.fullmatch(r"\d{3}(?:\.\d+)?", b)
+    """`12 345.6` in PDF text may be one figure: such a spaced row is not read
+    (two whole numbers, one cell per column, are two figures)."""
+    return re.fullmatch(r"[1-9]\d{0,2}", a) and re.fullmatch(r"\d{3}\.\d+", b)
 
 
 def expected(items, cols, unit, grid, layout):
@@ -509,3 +510,24 @@ def test_two_columns_saying_the_same_are_neither_read(lex):
     )
     assert rows(facts_of(text, lex)) == [("expenditure_total", "amount", "510", "万元"),
                                          ("expenditure_total", "completion_pct", "98.08", "%")]
+
+
+def test_space_separated_rows_with_codes(lex):
+    text = (
+        "一般公共预算财政拨款支出决算表\n单位：万元\n"
+        "科目编码 科目名称 年初预算数 决算数 完成率\n"
+        "2101101 行政运行 123.45 120.00 97.2\n"
+        "210 11 01 行政单位医疗 20 20 100\n"
+        "合计 300 290 96.67\n"
+        "住房公积金 1 200.50 1 180.20 98.31\n"
+    )
+    got = [(f.metric, f.measure, str(f.value), f.function_code) for f in facts_of(text, lex)]
+    # whole numbers, one per column, are read; `1 200.50` (a figure split by a space) is not
+    assert got == [
+        ("function_expenditure", "budget", "123.45", "2101101"), ("function_expenditure", "amount", "120.00", "2101101"),
+        ("function_expenditure", "completion_pct", "97.2", "2101101"),
+        ("function_expenditure", "budget", "20", "2101101"), ("function_expenditure", "amount", "20", "2101101"),
+        ("function_expenditure", "completion_pct", "100", "2101101"),
+        ("general_budget_expenditure", "budget", "300", ""), ("general_budget_expenditure", "amount", "290", ""),
+        ("general_budget_expenditure", "completion_pct", "96.67", ""),
+    ]

@@ -31,6 +31,7 @@ from juesuan.errors import JuesuanError
 from juesuan.extract.facts import Fact
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.table_cells import (
+    CODE_RE,
     Cell,
     Row,
     split_delimited,
@@ -177,14 +178,25 @@ class TableReader(RowReader):
             return True
         if not (self.st.spaced and self.st.header):
             return False
-        first_num = next((n for n, k in enumerate(keys) if k.role == "number"), None)
+        # a leading classification code (`2101101 行政运行 …`) belongs to the label
+        label_from = next((n for n, k in enumerate(keys) if k.role != "number"), len(keys))
+        codes = "".join(self.compact(t) for t in tokens[:label_from])
+        if label_from and not CODE_RE.fullmatch(codes):
+            return False
+        first_num = next((n for n, k in enumerate(keys) if k.role == "number" and n > label_from), None)
         if not first_num or any(k.role != "number" and not self.is_blank_value(t)
                                 for k, t in zip(keys[first_num:], tokens[first_num:])):
             return False
         nums = tokens[first_num:]
+        columns = sum(1 for k in self.st.header if k.role == "value")
         for a, b in pairwise(nums):
-            if re.fullmatch(r"-?[1-9]\d{0,2}", self.compact(a)) and re.fullmatch(r"\d{3}(?:[.,]\d+)?", self.compact(b)):
-                return True          # a number with a space inside: not read
+            if not re.fullmatch(r"-?[1-9]\d{0,2}", self.compact(a)):
+                continue
+            # `7 940.39` is one figure split by a space: the row is not read. Two whole
+            # numbers (`300 290`) are two cells when the row has a cell for each column.
+            if re.fullmatch(r"\d{3}[.,]\d+", self.compact(b)) or (
+                    re.fullmatch(r"\d{3}", self.compact(b)) and len(nums) != columns):
+                return True
         label = Cell(tokens[0].start, tokens[first_num - 1].end)
         self.row(Row([label, *nums], start, end))
         return True
