@@ -33,6 +33,14 @@ def rows(facts):
     return [(f.metric, f.measure, str(f.value), f.unit) for f in facts]
 
 
+# the figures of the small 三公 table written below in several layouts and scripts
+SANGONG_ROWS = [
+    ("three_public_budget", "amount", "12.5", "万元"), ("three_public_total", "amount", "10.3", "万元"),
+    ("abroad", "budget", "0", "万元"), ("abroad", "amount", "0", "万元"),
+    ("vehicle_total", "budget", "8", "万元"), ("vehicle_total", "amount", "7.3", "万元"),
+    ("reception", "budget", "4.5", "万元"), ("reception", "amount", "3", "万元"),
+]
+
 ONE_PER_LINE = (
     "财政拨款“三公”经费支出决算表\n"
     "单位：万元\n"
@@ -47,12 +55,7 @@ ONE_PER_LINE = (
 
 def test_one_cell_per_line(lex):
     facts = facts_of(ONE_PER_LINE, lex)
-    assert rows(facts) == [
-        ("three_public_budget", "amount", "12.5", "万元"), ("three_public_total", "amount", "10.3", "万元"),
-        ("abroad", "budget", "0", "万元"), ("abroad", "amount", "0", "万元"),
-        ("vehicle_total", "budget", "8", "万元"), ("vehicle_total", "amount", "7.3", "万元"),
-        ("reception", "budget", "4.5", "万元"), ("reception", "amount", "3", "万元"),
-    ]
+    assert rows(facts) == SANGONG_ROWS
     assert all("unit_from_table" in f.flags for f in facts)
     # the quote runs from the row label to the figure
     assert facts[1].quote == "合计\n12.5\n10.3"
@@ -185,12 +188,7 @@ def test_traditional_characters(lex):
         "公務(wù)接待費\t4.5\t3\n"      # pinyin residue of a mirror site
     )
     facts = facts_of(text, lex)
-    assert rows(facts) == [
-        ("three_public_budget", "amount", "12.5", "万元"), ("three_public_total", "amount", "10.3", "万元"),
-        ("abroad", "budget", "0", "万元"), ("abroad", "amount", "0", "万元"),
-        ("vehicle_total", "budget", "8", "万元"), ("vehicle_total", "amount", "7.3", "万元"),
-        ("reception", "budget", "4.5", "万元"), ("reception", "amount", "3", "万元"),
-    ]
+    assert rows(facts) == SANGONG_ROWS
     assert facts[2].quote == "因公出國(境)費\t0"     # the quote is the original, traditional text
 
 
