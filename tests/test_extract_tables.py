@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from juesuan.errors import JuesuanError
 from juesuan.extract.tables import load_vocabulary, read_tables
@@ -317,8 +319,6 @@ def test_cells_with_blank_lines_between_and_unit_in_title(lex):
 
 # --- any layout, any script, any unit: the reader gives exactly the table's figures ---------------
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 ITEMS = [("因公出国(境)费", "因公出國(境)費", "abroad"), ("公务用车购置及运行费", "公務用車購置及運行費", "vehicle_total"),
          ("公务用车购置费", "公務用車購置費", "vehicle_purchase"),
