@@ -25,8 +25,7 @@ def facts_of(text, lex, year=2022):
     facts = read_tables(text, "t", lex, year)
     for f in facts:   # the offsets contract, whatever the layout
         assert f.quote == text[f.char_start:f.char_end]
-        assert text[f.value_start:f.value_end].replace(",", "") == str(f.value).lstrip("-") or \
-            text[f.value_start:f.value_end].replace(",", "") == str(f.value)
+        assert Decimal(text[f.value_start:f.value_end].replace(",", "").replace("−", "-")) == f.value
         assert "table" in f.flags
     return facts
 
