@@ -528,3 +528,16 @@ def test_space_separated_rows_with_codes(lex):
         ("general_budget_expenditure", "budget", "300", ""), ("general_budget_expenditure", "amount", "290", ""),
         ("general_budget_expenditure", "completion_pct", "96.67", ""),
     ]
+
+
+def test_shares_in_a_table_are_shares_of_its_total(lex):
+    text = ("支出决算表\n单位：万元\n项目 | 金额 | 占比(%)\n合计 | 356.71 | 100\n"
+            "基本支出 | 300 | 84.10\n项目支出 | 56.71 | 15.90\n")
+    got = [(f.metric, f.measure, str(f.value), f.unit, f.base_metric) for f in facts_of(text, lex)]
+    assert got == [
+        ("expenditure_total", "amount", "356.71", "万元", ""), ("expenditure_total", "share_pct", "100", "%", ""),
+        ("expenditure_basic", "amount", "300", "万元", ""),
+        ("expenditure_basic", "share_pct", "84.10", "%", "expenditure_total"),
+        ("expenditure_project", "amount", "56.71", "万元", ""),
+        ("expenditure_project", "share_pct", "15.90", "%", "expenditure_total"),
+    ]

@@ -297,6 +297,9 @@ class RowReader(CellReader):
             char_start=char_start, char_end=cell.end, value_start=m.start("num"), value_end=m.end("num"),
             quote=self.text[char_start:cell.end], section=self.st.title, flags=flags,
         )
+        scope = self.st.scope
+        if measure == "share_pct" and scope is not None and scope.total and scope.total != metric:
+            fact.base_metric = scope.total      # a share in a table is a share of the table's total
         if metric == "function_expenditure":
             self.place_heading(fact, decided[2])
         self.facts.append(fact)
