@@ -16,11 +16,14 @@ from pathlib import Path
 import yaml
 
 from juesuan.errors import JuesuanError
+from juesuan.extract.facts import MEASURES as FACT_MEASURES
 from juesuan.paths import METRICS_CSV
 
 TABLES_PATH = Path(__file__).with_name("tables.yml")
-MEASURES = ("budget", "budget_adjusted", "amount", "completion_pct", "share_pct", "change_amount", "change_pct")
-PERCENT_MEASURES = ("completion_pct", "share_pct", "change_pct")
+# A table column may state any measure of the fact model except `count` (a count
+# is an amount whose metric counts; the reader decides that from the metric).
+MEASURES = tuple(m for m in FACT_MEASURES if m != "count")
+PERCENT_MEASURES = tuple(m for m in MEASURES if m.endswith("_pct"))
 
 
 @dataclass(frozen=True)
