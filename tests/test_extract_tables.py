@@ -541,3 +541,12 @@ def test_shares_in_a_table_are_shares_of_its_total(lex):
         ("expenditure_project", "amount", "56.71", "万元", ""),
         ("expenditure_project", "share_pct", "15.90", "%", "expenditure_total"),
     ]
+
+
+def test_a_section_heading_names_the_table_right_under_it(lex):
+    heading = "七、“三公”经费财政拨款支出决算情况说明\n"
+    table = "单位：万元\n项目 | 预算数 | 决算数\n合计 | 12.5 | 10.3\n"
+    assert rows(facts_of(heading + table, lex)) == [("three_public_budget", "amount", "12.5", "万元"),
+                                                    ("three_public_total", "amount", "10.3", "万元")]
+    # after a sentence of prose the heading no longer says whose total 合计 is
+    assert read_tables(heading + "本部门“三公”经费支出情况如下。\n" + table, "t", lex, 2022) == []
