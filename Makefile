@@ -84,8 +84,9 @@ browser-deps:  ## install Debian's chromium, chromium-driver and a CJK font if m
 test: setup browser-deps  ## run the whole test suite (what CI runs)
 	$(PY) -m pytest -q
 
-bench-extract: setup  ## print extraction precision/recall against tests/gold and throughput (MB/s)
-	PYTHONPATH=. $(PY) scripts/bench_extract.py
+BENCH_MB ?= 8
+bench-extract: setup  ## print recall/precision per document and per family (tests/gold + tests/corpus) and CPU MB/s in-process and via the CLI on small docs and one BENCH_MB file
+	PYTHONPATH=. $(PY) scripts/bench_extract.py $(BENCH_MB)
 
 bench-rules: package  ## print the error-injection detection rate and validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py

@@ -315,7 +315,7 @@ def run(large_mb: float = 8.0, with_speed: bool = True) -> dict[str, float]:
     return out
 
 
-def _main(argv: list[str]) -> int:
+def main(argv: list[str]) -> int:
     large_mb = float(argv[0]) if argv else 8.0
     run(large_mb)
     return 0
@@ -328,4 +328,4 @@ def iter_gold_rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_main(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:]))
