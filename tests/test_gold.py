@@ -18,6 +18,7 @@ from juesuan.bench.extract import (
     CORPUS_CSV,
     FAMILIES,
     corpus_documents,
+    extracted_keys,
     gold_documents,
     iter_gold_rows,
     metric_groups,
@@ -106,12 +107,30 @@ def test_corpus_arithmetic_is_consistent():
                 assert abs(sum(values) - 100) <= 0.02 * len(values), (d.doc_id, kind, values)
 
 
-def test_published_facts_of_the_five_meet_the_targets():
-    """The published facts table (extracted + curated) of the five sources against their gold."""
+def test_published_facts_of_the_five_are_precise():
+    """The published facts table (extracted + curated) of the five sources: what it states is right."""
     tp, n_got, n_gold = published_quality(DOCS)
     assert n_gold > 450
-    assert tp / n_got >= 0.99, f"precision {tp / n_got:.3f}"
-    assert tp / n_gold >= 0.98, f"recall {tp / n_gold:.3f} ({n_gold - tp} of {n_gold} gold figures not published)"
+    assert tp / n_got >= 0.99, f"precision {tp / n_got:.3f}; `make bench-extract` lists the false figures"
+
+
+def test_published_facts_of_the_five_are_complete():
+    """... and it holds what a careful reader finds (target of issue 9: recall ≥ 0.98)."""
+    tp, _, n_gold = published_quality(DOCS)
+    assert tp / n_gold >= 0.98, f"recall {tp / n_gold:.3f}: {n_gold - tp} of {n_gold} gold figures not published"
+
+
+def test_the_corpus_is_read_to_the_issue_targets():
+    """The genre corpus, extracted now: recall ≥ 0.90 and precision ≥ 0.97 (issue 9's target on
+    unseen reports), so a regression on the genre shows here and not only on the five sources."""
+    gold: Counter = Counter()
+    got: Counter = Counter()
+    for d in corpus_documents():
+        gold += read_gold(d.gold_path, d.doc_id).keys
+        got += extracted_keys(d.doc_id, d.text, d.fiscal_year)
+    tp, n_got, n_gold = score(gold, got)
+    assert tp / n_got >= 0.97, f"precision {tp / n_got:.3f}"
+    assert tp / n_gold >= 0.90, f"recall {tp / n_gold:.3f}"
 
 
 def test_curated_rows_cover_the_gold_table_cells_of_unreadable_tables():
