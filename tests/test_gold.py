@@ -69,6 +69,9 @@ def test_the_corpus_covers_what_issue_9_asks():
         rows = list(csv.DictReader(fh))
     docs = corpus_documents()
     assert len(docs) >= 8
+    ids = [d.doc_id for d in DOCS]
+    assert len(ids) == len(set(ids)), "a corpus doc_id repeats a source's or another document's"
+    assert all(d.path.stem == d.doc_id and d.gold_path.exists() for d in docs)
     assert {d.fiscal_year for d in docs} >= {2018, 2019, 2020, 2021, 2022, 2023, 2024}
     assert len({r["kind"].split(" (")[0] for r in rows}) >= 6
     assert sum(r["script"] == "traditional" for r in rows) >= 2
