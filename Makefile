@@ -85,7 +85,7 @@ test: setup browser-deps  ## run the whole test suite (what CI runs)
 	$(PY) -m pytest -q
 
 BENCH_MB ?= 8
-bench-extract: setup  ## print recall/precision per document and per family (tests/gold + tests/corpus) and CPU MB/s in-process and via the CLI on small docs and one BENCH_MB file
+bench-extract: setup  ## recall/precision per document and family (tests/gold + tests/corpus), misses, false figures; CPU MB/s in-process and via the CLI (BENCH_MB=0: quality only)
 	PYTHONPATH=. $(PY) scripts/bench_extract.py $(BENCH_MB)
 
 bench-rules: package  ## print the error-injection detection rate and validation timing

@@ -3,7 +3,7 @@
 per document and per issue-9 family, with the misses and false figures, then its CPU throughput
 in-process and through the CLI on the small documents and on one large file.
 
-Usage: scripts/bench_extract.py [LARGE_MB]   (size of the large input, default 8)
+Usage: scripts/bench_extract.py [LARGE_MB]   (size of the large input, default 8; 0: quality only)
 """
 import sys
 
