@@ -87,7 +87,7 @@ def test_the_corpus_covers_what_issue_9_asks():
     thin = {f: sorted(families_in.get(f, ())) for f in FAMILIES if len(families_in.get(f, ())) < 2}
     assert not thin, thin
     pinyin = re.compile(r"[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
-    assert any(pinyin.search(d.text) for d, r in zip(docs, rows) if r["script"] == "traditional")
+    assert any(pinyin.search(d.text) for d, r in zip(docs, rows, strict=True) if r["script"] == "traditional")
 
 
 def test_corpus_arithmetic_is_consistent():
