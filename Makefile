@@ -88,8 +88,9 @@ lint: setup  ## ruff and mypy on juesuan/ (settings in pyproject.toml)
 test: setup browser-deps lint  ## lint and type-check juesuan/, then run the whole test suite (what CI runs)
 	$(PY) -m pytest -q
 
-bench-extract: setup  ## print extraction precision/recall against tests/gold and throughput (MB/s)
-	PYTHONPATH=. $(PY) scripts/bench_extract.py
+BENCH_MB ?= 8
+bench-extract: setup  ## recall/precision per document and family (tests/gold + tests/corpus), misses, false figures; CPU MB/s in-process and via the CLI (BENCH_MB=0: quality only)
+	PYTHONPATH=. $(PY) scripts/bench_extract.py $(BENCH_MB)
 
 bench-rules: databases  ## print error-injection detection (overall and per rule family), false flags, validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py
