@@ -343,9 +343,9 @@ def tables(draw):
 def render(items, cols, trad, unit, layout, grid):
     t = int(trad)
     header = ["項目" if trad else "项目"] + [c[t] for c in cols]
-    body = [[item[t]] + row for item, row in zip(items, grid)]
+    body = [[item[t], *row] for item, row in zip(items, grid, strict=True)]
     head = ("財政撥款“三公”經費支出決算表" if trad else "财政拨款“三公”经费支出决算表") + "\n" + UNITS[unit][t] + "\n"
-    rows_ = [header] + body
+    rows_ = [header, *body]
     if layout == "lines":
         table = "".join(c + "\n" for r in rows_ for c in r)
     elif layout == "sparse":
@@ -369,10 +369,10 @@ def split_number(a, b):
 
 def expected(items, cols, unit, grid, layout):
     out = []
-    for (_, _, metric), row in zip(items, grid):
+    for (_, _, metric), row in zip(items, grid, strict=True):
         if layout == "space" and any(split_number(a, b) for a, b in itertools.pairwise(row)):
             continue
-        for (_, _, measure), v in zip(cols, row):
+        for (_, _, measure), v in zip(cols, row, strict=True):
             if metric == "three_public_total" and measure == "budget":
                 out.append(("three_public_budget", "amount", v, unit))
             else:
