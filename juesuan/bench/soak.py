@@ -1,0 +1,302 @@
+"""Soak: the real server under a bounded mix of load, with figures printed.
+
+Issue 13 found that a trickle of 404s froze the server (each error page printed
+a 14 KB rich traceback); issue 12 set page targets at 1,000 documents. This
+drives `make serve`'s server on a free 127.0.0.1 port and prints, per endpoint,
+req/s and p50/p99/max latency, the server's CPU per request, errors, and the
+server's peak RSS:
+
+1. each page alone at concurrency 1 (the p50 <= 10 ms target),
+2. the normal mix (pages, searches, canned queries) at concurrency 1, 8, 32,
+   each once alone and once beside a 404 flood of as many clients
+   (the flood must cost the mix < 20 % of its req/s; no request over 1 s).
+
+Load generators run in their own processes (a flood sharing the mix's event
+loop would slow the client, not the server). Everything is bounded in time and
+count; only 127.0.0.1 is ever contacted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+from urllib.parse import quote
+
+import httpx
+import psutil
+
+from juesuan.bench.server import Server, running_server
+from juesuan.paths import ROOT
+
+#: Terms of the genre to search for: one long enough for the trigram index, one
+#: two-character term that falls back to a scan.
+SEARCH_TERMS = ("医疗保障", "医保")
+CONCURRENCIES = (1, 8, 32)
+TARGET_P50_MS = 10.0
+TARGET_RPS_C8 = 300.0
+TARGET_FLOOD_DROP = 0.20
+SLOW_S = 1.0
+
+Sample = tuple[str, int, float]  # endpoint, status (0: transport error), seconds
+
+
+def _tilde(value: str) -> str:
+    """Datasette's tilde encoding of a path segment (ids carry ':')."""
+    safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    return "".join(c if c in safe else "".join(f"~{b:02X}" for b in c.encode()) for c in value)
+
+
+def endpoints(db: Path) -> dict[str, str]:
+    """The normal mix, with ids picked from the middle of the database served."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (n_facts,) = conn.execute("select count(*) from facts").fetchone()
+        (fact_id, doc_id) = conn.execute("select fact_id, doc_id from facts order by fact_id limit 1 offset ?",
+                                         (n_facts // 2,)).fetchone()
+    finally:
+        conn.close()
+    long_term, short_term = (quote(t) for t in SEARCH_TERMS)
+    return {
+        "home": "/",
+        "facts.json?_size=100": "/juesuan/facts.json?_size=100",
+        "facts page": "/juesuan/facts",
+        "facts by metric": "/juesuan/facts.json?metric=expenditure_total&_size=100",
+        "provenance": f"/-/provenance/{_tilde(fact_id)}",
+        "source page": f"/-/source/{quote(doc_id)}",
+        "table search (fts)": f"/juesuan/source_text.json?_search={long_term}",
+        "search_sentences (fts)": f"/juesuan/search_sentences.json?q={long_term}",
+        "search_sentences (2 chars)": f"/juesuan/search_sentences.json?q={short_term}",
+        "canned figures_of_document": f"/juesuan/figures_of_document.json?doc_id={quote(doc_id)}",
+        "canned where_numbers_dont_add_up": "/juesuan/where_numbers_dont_add_up.json",
+    }
+
+
+def not_found_paths() -> dict[str, str]:
+    """What a 404 flood sends: unknown fact, unknown row, unknown route, a 30 KB id."""
+    return {
+        "404 provenance": "/-/provenance/no~3Asuch~3Afact~3A{i}",
+        "404 row": "/juesuan/facts/no-such-row-{i}",
+        "404 route": "/no/such/page/{i}",
+        "404 30 KB id": "/-/provenance/" + "x" * 30_000 + "{i}",
+    }
+
+
+async def _drive(base: str, paths: dict[str, str], concurrency: int, seconds: float, max_requests: int) -> list[Sample]:
+    samples: list[Sample] = []
+    names = list(paths)
+    deadline = time.monotonic() + seconds
+    counter = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+
+        async def worker(offset: int) -> None:
+            nonlocal counter
+            k = offset
+            while time.monotonic() < deadline and counter < max_requests:
+                counter += 1
+                name = names[k % len(names)]
+                k += 1
+                url = paths[name].replace("{i}", str(counter))
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(url)
+                    await r.aread()
+                    status = r.status_code
+                except httpx.HTTPError:
+                    status = 0
+                samples.append((name, status, time.perf_counter() - t0))
+
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return samples
+
+
+def _load(base: str, paths: dict[str, str], concurrency: int, seconds: float, max_requests: int,
+          out: mp.Queue[list[Sample]]) -> None:
+    """Entry point of a load process: drive, then hand the samples back."""
+    out.put(asyncio.run(_drive(base, paths, concurrency, seconds, max_requests)))
+
+
+@dataclass
+class Phase:
+    """The samples of one timed phase and what the server spent on it."""
+
+    title: str
+    seconds: float
+    samples: list[Sample]
+    server_cpu: float
+    by_endpoint: dict[str, list[Sample]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for s in self.samples:
+            self.by_endpoint.setdefault(s[0], []).append(s)
+
+
+class RssWatch:
+    """Peak RSS of the server process, sampled every 20 ms in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+        self.peak = self.proc.memory_info().rss
+        self.start_rss = self.peak
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            try:
+                self.peak = max(self.peak, self.proc.memory_info().rss)
+            except psutil.Error:
+                return
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_phase(server: Server, title: str, groups: Sequence[tuple[dict[str, str], int]], seconds: float,
+              max_requests: int) -> Phase:
+    """Run load groups (paths, concurrency) side by side, each in its own process."""
+    proc = psutil.Process(server.pid)
+    ctx = mp.get_context("fork")
+    queue: mp.Queue[list[Sample]] = ctx.Queue()
+    cpu0 = sum(proc.cpu_times()[:2])
+    t0 = time.perf_counter()
+    workers = [ctx.Process(target=_load, args=(server.base, paths, c, seconds, max_requests, queue))
+               for paths, c in groups]
+    for w in workers:
+        w.start()
+    samples: list[Sample] = []
+    for _ in workers:
+        samples += queue.get(timeout=seconds + 120)
+    for w in workers:
+        w.join(timeout=30)
+    elapsed = time.perf_counter() - t0
+    return Phase(title, elapsed, samples, sum(proc.cpu_times()[:2]) - cpu0)
+
+
+def _ms(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0] * 1000
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000 if q < 100 else max(values) * 1000
+
+
+def print_phase(phase: Phase, names: Sequence[str]) -> None:
+    print(f"\n## {phase.title}  ({phase.seconds:.1f} s, {len(phase.samples)} requests, "
+          f"server CPU {phase.server_cpu:.2f} s)")
+    print(f"  {'endpoint':36} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    for name in names:
+        rows = phase.by_endpoint.get(name, [])
+        if not rows:
+            continue
+        lat = sorted(s[2] for s in rows)
+        errors = sum(1 for s in rows if s[1] == 0 or s[1] >= 500 or (s[1] != 404 and not name.startswith("404")
+                                                                    and s[1] >= 400))
+        print(f"  {name:36} {len(rows):6d} {len(rows) / phase.seconds:8.1f} {_ms(lat, 50):8.1f} "
+              f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {errors:6d}")
+
+
+def _errors(samples: list[Sample]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for name, status, _ in samples:
+        expected = 404 if name.startswith("404") else 200
+        if status != expected:
+            out[f"{name} -> {status or 'transport error'}"] += 1
+    return dict(out)
+
+
+def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per_page_seconds: float,
+         max_requests: int, root: Path = ROOT) -> int:
+    normal = endpoints(db)
+    flood = not_found_paths()
+    all_phases: list[Phase] = []
+    with tempfile.TemporaryDirectory(prefix="juesuan-soak-") as tmp:
+        log = Path(tmp) / "datasette.log"
+        with running_server(log, root=root, db=db, metadata=metadata, dist=dist) as server:
+            print(f"# soak: {server.base} serving {db} ({db.stat().st_size / 1e6:.1f} MB)")
+            print("# server arguments: make serve-args (suggest_facets off, plugins/juesuan_hardening.py)")
+            with RssWatch(server.pid) as rss:
+                # warm-up: templates compiled, pages cached by SQLite
+                run_phase(server, "warm-up", [(normal, 1)], min(2.0, seconds), 200)
+                singles = []
+                for name, path in {**normal, **flood}.items():
+                    ph = run_phase(server, name, [({name: path}, 1)], per_page_seconds, max_requests)
+                    singles.append(ph)
+                    all_phases.append(ph)
+                print("\n## each page alone, concurrency 1")
+                print(f"  {'endpoint':36} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+                      f"{'CPU ms/req':>10}")
+                for ph in singles:
+                    lat = sorted(s[2] for s in ph.samples)
+                    mark = " *" if _ms(lat, 50) > TARGET_P50_MS and not ph.title.startswith("404") else ""
+                    print(f"  {ph.title:36} {len(lat):6d} {len(lat) / ph.seconds:8.1f} {_ms(lat, 50):8.1f} "
+                          f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {1000 * ph.server_cpu / len(lat):10.2f}{mark}")
+                print(f"  (* p50 over the {TARGET_P50_MS:.0f} ms target)")
+                summary = []
+                for c in CONCURRENCIES:
+                    alone = run_phase(server, f"normal mix, concurrency {c}", [(normal, c)], seconds, max_requests)
+                    both = run_phase(server, f"normal mix, concurrency {c}, beside a 404 flood of {c}",
+                                     [(normal, c), (flood, c)], seconds, max_requests)
+                    all_phases += [alone, both]
+                    print_phase(alone, list(normal))
+                    print_phase(both, [*normal, *flood])
+                    n_alone = sum(1 for s in alone.samples) / alone.seconds
+                    n_both = sum(1 for s in both.samples if s[0] in normal) / both.seconds
+                    n_flood = sum(1 for s in both.samples if s[0] in flood) / both.seconds
+                    summary.append((c, n_alone, n_both, n_flood))
+            print("\n## summary")
+            print(f"  {'concurrency':>11} {'mix req/s':>10} {'beside flood':>13} {'drop':>7} {'404 req/s':>10}")
+            for c, a, b, f in summary:
+                print(f"  {c:11d} {a:10.1f} {b:13.1f} {100 * (1 - b / a):6.1f}% {f:10.1f}")
+            samples = [s for ph in all_phases for s in ph.samples]
+            slow = [s for s in samples if s[2] > SLOW_S]
+            worst_drop = max(1 - b / a for _, a, b, _ in summary)
+            c8 = next(a for c, a, _, _ in summary if c == 8)
+            over_p50 = [ph.title for ph in singles if not ph.title.startswith("404")
+                        and _ms(sorted(s[2] for s in ph.samples), 50) > TARGET_P50_MS]
+            errors = _errors(samples)
+            print(f"  requests: {len(samples)}, over {SLOW_S:.0f} s: {len(slow)}"
+                  + (f" (slowest {max(s[2] for s in slow):.2f} s: {max(slow, key=lambda s: s[2])[0]})" if slow else ""))
+            print(f"  errors: {sum(errors.values())}" + "".join(f"\n    {k}: {v}" for k, v in sorted(errors.items())))
+            print(f"  server RSS: start {rss.start_rss / 2**20:.0f} MB, peak {rss.peak / 2**20:.0f} MB")
+            print(f"  server log: {log.stat().st_size / 1024:.0f} KB, tracebacks: "
+                  f"{log.read_text(errors='replace').count('Traceback')}")
+            print("\n## targets")
+            print(f"  404 flood costs the mix < {TARGET_FLOOD_DROP:.0%} of its req/s: worst {worst_drop:.0%} "
+                  f"-> {'met' if worst_drop < TARGET_FLOOD_DROP else 'NOT met'}")
+            print(f"  no request over {SLOW_S:.0f} s: {len(slow)} -> {'met' if not slow else 'NOT met'}")
+            print(f"  every page p50 <= {TARGET_P50_MS:.0f} ms at concurrency 1: "
+                  + ("met" if not over_p50 else "NOT met: " + ", ".join(over_p50)))
+            print(f"  >= {TARGET_RPS_C8:.0f} req/s at concurrency 8: {c8:.0f} -> "
+                  f"{'met' if c8 >= TARGET_RPS_C8 else 'NOT met'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--db", type=Path, default=ROOT / "build" / "juesuan.db", help="SQLite database to serve")
+    p.add_argument("--metadata", type=Path, default=None, help="Datasette metadata (default: make serve's)")
+    p.add_argument("--dist", type=Path, default=None, help="downloads directory (default: make serve's)")
+    p.add_argument("--seconds", type=float, default=5.0, help="length of each mixed phase")
+    p.add_argument("--per-page-seconds", type=float, default=1.5, help="length of each single-page phase")
+    p.add_argument("--max-requests", type=int, default=20_000, help="cap on requests per load process and phase")
+    p.add_argument("--root", type=Path, default=ROOT, help="checkout whose Makefile and plugins are served")
+    a = p.parse_args(argv)
+    if not a.db.is_file():
+        print(f"error: {a.db}: no such database (run `make databases`, or pass --db)", file=sys.stderr)
+        return 2
+    return soak(a.db.resolve(), a.metadata, a.dist, a.seconds, a.per_page_seconds, a.max_requests, a.root.resolve())
