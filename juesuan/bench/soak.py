@@ -190,6 +190,9 @@ def run_phase(server: Server, title: str, groups: Sequence[tuple[dict[str, str],
 
 
 def _ms(values: list[float], q: float) -> float:
+    """The q-th percentile in ms (q = 100: the maximum); NaN without samples."""
+    if not values:
+        return float("nan")
     if len(values) == 1:
         return values[0] * 1000
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000 if q < 100 else max(values) * 1000
@@ -244,7 +247,7 @@ def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per
                     lat = sorted(s[2] for s in ph.samples)
                     mark = " *" if _ms(lat, 50) > TARGET_P50_MS and not ph.title.startswith("404") else ""
                     print(f"  {ph.title:36} {len(lat):6d} {len(lat) / ph.seconds:8.1f} {_ms(lat, 50):8.1f} "
-                          f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {1000 * ph.server_cpu / len(lat):10.2f}{mark}")
+                          f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {1000 * ph.server_cpu / max(1, len(lat)):10.2f}{mark}")
                 print(f"  (* p50 over the {TARGET_P50_MS:.0f} ms target)")
                 summary = []
                 for c in CONCURRENCIES:

@@ -25,7 +25,6 @@ from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, METADATA_YML
 from juesuan.publish.views import VIEWS
 
-
 INDEXES_YML = Path(__file__).with_name("indexes.yml")
 
 
@@ -85,14 +84,14 @@ def create_indexes(db: sqlite_utils.Database, declared: Path = INDEXES_YML,
                 if isinstance(cfg.get(key), str):
                     wanted.append((table, (cfg[key],)))
     created = []
-    for table, cols in wanted:
-        if not db[table].exists() or not set(cols) <= set(db[table].columns_dict):
+    for name, cols in wanted:
+        table = db.table(name)
+        if not table.exists() or not set(cols) <= set(table.columns_dict):
             continue
-        existing = [tuple(ix.columns) for ix in db[table].indexes]
-        if any(ix[: len(cols)] == cols for ix in existing):
+        if any(tuple(ix.columns)[: len(cols)] == cols for ix in table.indexes):
             continue
-        db[table].create_index(list(cols), if_not_exists=True)
-        created.append((table, cols))
+        table.create_index(list(cols), if_not_exists=True)
+        created.append((name, cols))
     db.analyze()
     return created
 
