@@ -44,6 +44,7 @@ from juesuan.paths import ROOT
 #: two-character term that falls back to a scan.
 SEARCH_TERMS = ("医疗保障", "医保")
 CONCURRENCIES = (1, 8, 32)
+DATABASE = "juesuan"
 TARGET_P50_MS = 10.0
 TARGET_RPS_C8 = 300.0
 TARGET_FLOOD_DROP = 0.20
@@ -347,5 +348,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
     if not a.db.is_file():
         print(f"error: {a.db}: no such database (run `make databases`, or pass --db)", file=sys.stderr)
+        return 2
+    if a.db.stem != DATABASE:
+        print(f"error: {a.db}: Datasette names a database after its file, and the site's pages and canned queries "
+              f"are those of `{DATABASE}`: serve a file named {DATABASE}.db", file=sys.stderr)
         return 2
     return soak(a.db.resolve(), a.metadata, a.dist, a.seconds, a.per_page_seconds, a.max_requests, a.root.resolve())
