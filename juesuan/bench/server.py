@@ -8,6 +8,7 @@ build, or a synthetic 1,000-document database).
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import socket
 import subprocess
@@ -59,14 +60,15 @@ def serve_args(root: Path = ROOT, db: Path | None = None, metadata: Path | None 
 
 @contextlib.contextmanager
 def running_server(log: Path, root: Path = ROOT, db: Path | None = None, metadata: Path | None = None,
-                   dist: Path | None = None, startup_seconds: float = 30.0) -> Iterator[Server]:
-    """Start `datasette serve` with `make serve`'s arguments; stop it on exit."""
+                   dist: Path | None = None, startup_seconds: float = 30.0,
+                   env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start `datasette serve` with `make serve`'s arguments (and extra environment); stop it on exit."""
     port = free_port()
     datasette = Path(sys.executable).with_name("datasette")
     cmd = [str(datasette), "serve", *serve_args(root, db, metadata, dist), "-h", "127.0.0.1", "-p", str(port)]
     base = f"http://127.0.0.1:{port}"
     with open(log, "wb") as fh:  # a file, not a pipe: an unread pipe fills up and blocks the server
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=root)
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=root, env={**os.environ, **(env or {})})
         try:
             deadline = time.monotonic() + startup_seconds
             while True:

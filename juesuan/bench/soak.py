@@ -45,6 +45,7 @@ from juesuan.paths import ROOT
 SEARCH_TERMS = ("医疗保障", "医保")
 CONCURRENCIES = (1, 8, 32)
 DATABASE = "juesuan"
+CACHE_ENV = "JUESUAN_RESPONSE_CACHE_MB"  # plugins/juesuan_cache.py: 0 turns the response cache off
 TARGET_P50_MS = 10.0
 TARGET_RPS_C8 = 300.0
 TARGET_FLOOD_DROP = 0.20
@@ -317,15 +318,16 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
 
 
 def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per_page_seconds: float,
-         max_requests: int, root: Path = ROOT) -> int:
+         max_requests: int, root: Path = ROOT, cache: bool = True) -> int:
     """Start the server, run every phase, print the figures; 0 unless it cannot start."""
     normal = endpoints(db)
     flood = not_found_paths()
     with tempfile.TemporaryDirectory(prefix="juesuan-soak-") as tmp:
         log = Path(tmp) / "datasette.log"
-        with running_server(log, root=root, db=db, metadata=metadata, dist=dist) as server:
+        env = {} if cache else {CACHE_ENV: "0"}
+        with running_server(log, root=root, db=db, metadata=metadata, dist=dist, env=env) as server:
             print(f"# soak: {server.base} serving {db} ({db.stat().st_size / 1e6:.1f} MB), arguments of "
-                  f"`make serve-args` in {root}")
+                  f"`make serve-args` in {root}, response cache {'on' if cache else 'off'}")
             print(f"# machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
             with RssWatch(server.pid) as rss:
                 run_phase(server, "warm-up", [(normal, 1)], min(2.0, seconds), 200)  # templates compiled, pages cached
@@ -345,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--per-page-seconds", type=float, default=1.5, help="length of each single-page phase")
     p.add_argument("--max-requests", type=int, default=20_000, help="cap on requests per load process and phase")
     p.add_argument("--root", type=Path, default=ROOT, help="checkout whose Makefile and plugins are served")
+    p.add_argument("--no-cache", action="store_true", help="serve with the response cache off (every request computed)")
     a = p.parse_args(argv)
     if not a.db.is_file():
         print(f"error: {a.db}: no such database (run `make databases`, or pass --db)", file=sys.stderr)
@@ -353,4 +356,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {a.db}: Datasette names a database after its file, and the site's pages and canned queries "
               f"are those of `{DATABASE}`: serve a file named {DATABASE}.db", file=sys.stderr)
         return 2
-    return soak(a.db.resolve(), a.metadata, a.dist, a.seconds, a.per_page_seconds, a.max_requests, a.root.resolve())
+    return soak(a.db.resolve(), a.metadata, a.dist, a.seconds, a.per_page_seconds, a.max_requests, a.root.resolve(),
+                not a.no_cache)
