@@ -11,6 +11,8 @@ Datasette's own introspection pages under /-/ (threads, versions...), and
 bodies over a per-entry bound. Memory is bounded by a total byte budget (LRU).
 
 `JUESUAN_RESPONSE_CACHE_MB=0` turns it off (the soak measures both ways).
+
+Also computed once here: each table's permission ``allow`` blocks (below).
 """
 from __future__ import annotations
 
@@ -133,3 +135,32 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
         return cached(app, ResponseCache(budget))
 
     return wrap
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    memoize_table_permissions(datasette)
+
+
+def memoize_table_permissions(datasette: Any) -> None:
+    """Compute each table's ``allow`` blocks once instead of on every check.
+
+    Datasette 0.65.5 answers every view-table permission check by deep-copying
+    the whole metadata (41 KB with the column descriptions): ~2.4 ms a table,
+    70 ms of CPU for the home page, which checks every table. The answer
+    depends only on the metadata, which is fixed while the server runs (no
+    plugin here supplies metadata at run time), so it is kept per table.
+    """
+    compute = getattr(datasette, "_table_permission_allows", None)
+    if compute is None or getattr(compute, "memoized", False):
+        return
+    cache: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    def allows(database: str, table: str) -> list[Any]:
+        key = (database, table)
+        if key not in cache:
+            cache[key] = tuple(compute(database, table))
+        return list(cache[key])
+
+    allows.memoized = True  # type: ignore[attr-defined]
+    datasette._table_permission_allows = allows
