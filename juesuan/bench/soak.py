@@ -12,7 +12,8 @@ server's peak RSS:
    (the flood must cost the mix < 20 % of its req/s; no request over 1 s).
 
 Load generators run in their own processes (a flood sharing the mix's event
-loop would slow the client, not the server). Everything is bounded in time and
+loop would slow the client, not the server), on a lean h11 client
+(juesuan.bench.http_client) so that the client's CPU does not cap the figures. Everything is bounded in time and
 count; only 127.0.0.1 is ever contacted.
 """
 from __future__ import annotations
@@ -34,9 +35,9 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import quote
 
-import httpx
 import psutil
 
+from juesuan.bench.http_client import TRANSPORT_ERRORS, Connection
 from juesuan.bench.server import Server, running_server
 from juesuan.paths import ROOT
 
@@ -96,32 +97,30 @@ def not_found_paths() -> dict[str, str]:
 
 
 async def _drive(base: str, paths: dict[str, str], concurrency: int, seconds: float, max_requests: int) -> list[Sample]:
+    """`concurrency` keep-alive connections cycling through `paths` until the time or count runs out."""
     samples: list[Sample] = []
     names = list(paths)
     counter = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    # plain http to 127.0.0.1: no TLS context to build (it cost ~0.2 s per load process)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0, verify=False) as client:
-        deadline = time.monotonic() + seconds  # from the first request on, not from process start
+    host, _, port = base.removeprefix("http://").partition(":")
+    deadline = time.monotonic() + seconds
 
-        async def worker(offset: int) -> None:
-            nonlocal counter
-            k = offset
-            while time.monotonic() < deadline and counter < max_requests:
-                counter += 1
-                name = names[k % len(names)]
-                k += 1
-                url = paths[name].replace("{i}", str(counter))
-                t0 = time.perf_counter()
-                try:
-                    r = await client.get(url)
-                    await r.aread()
-                    status = r.status_code
-                except httpx.HTTPError:
-                    status = 0
-                samples.append((name, status, time.perf_counter() - t0))
+    async def worker(offset: int) -> None:
+        nonlocal counter
+        conn = Connection(host, int(port))
+        k = offset
+        while time.monotonic() < deadline and counter < max_requests:
+            counter += 1
+            name = names[k % len(names)]
+            k += 1
+            t0 = time.perf_counter()
+            try:
+                status, _ = await conn.get(paths[name].replace("{i}", str(counter)))
+            except TRANSPORT_ERRORS:
+                status = 0
+            samples.append((name, status, time.perf_counter() - t0))
+        conn.close()
 
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return samples
 
 
