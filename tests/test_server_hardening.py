@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import importlib.util
 import json
 import statistics
 import time
@@ -23,6 +24,7 @@ import pytest
 from datasette.app import Datasette
 
 from juesuan.bench.server import running_server, serve_args
+from juesuan.paths import ROOT
 
 DOWNLOADS = {  # file under the downloads mount -> the content type it must be served with
     "juesuan.duckdb": "application/octet-stream",
@@ -234,3 +236,52 @@ def test_error_pages_print_no_traceback_and_cost_milliseconds_of_cpu(real):
     # CPU of the server process, not wall time; rich's traceback cost ~300 ms per error page
     assert statistics.median(cpu) < 0.05, cpu
 
+
+
+# --- a 404 flood is slowed down, successful pages never (issue 13, item 1) ---
+
+def plugin(name: str):
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", ROOT / "plugins" / f"{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_errors_beyond_the_budget_wait_longer_and_longer():
+    tarpit = plugin("juesuan_hardening").ErrorTarpit(budget=3, step=0.1, cap=0.25)
+    delays = [tarpit.delay("10.0.0.1", 100.0 + i * 0.01) for i in range(6)]
+    assert delays[:3] == [0, 0, 0] and 0 < delays[3] < delays[4] and delays[5] == 0.25
+    assert tarpit.delay("10.0.0.2", 100.1) == 0  # another client has its own budget
+    assert tarpit.delay("10.0.0.1", 101.5) == 0  # a new second, a new budget
+
+
+def test_only_error_responses_consult_the_tarpit():
+    hardening = plugin("juesuan_hardening")
+    seen: list[str] = []
+
+    class Recording(hardening.ErrorTarpit):
+        def delay(self, client: str, now: float) -> float:
+            seen.append(client)
+            return 0.0
+
+    def app_answering(status: int):
+        async def app(scope, receive, send):
+            await send({"type": "http.response.start", "status": status, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+        return app
+
+    async def call(status: int, path: str = "/x") -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "client": ("10.0.0.9", 1234), "headers": []}
+        await hardening.harden(app_answering(status), Recording())(scope, None, send)
+        return sent[0]["status"]
+
+    assert asyncio.run(call(200)) == 200 and seen == []
+    assert asyncio.run(call(404)) == 404 and seen == ["10.0.0.9"]
+    assert asyncio.run(call(200, "/" + "x" * 5000)) == 404 and seen == ["10.0.0.9"] * 2  # refused early, counted
