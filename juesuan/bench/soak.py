@@ -293,10 +293,15 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
         print(f"  {r.concurrency:11d} {r.mix_rps:10.1f} {r.mix_rps_beside:13.1f} {100 * r.drop:6.1f}% "
               f"{r.flood_rps:10.1f} {_cpu_ms(r.alone):15.2f} {100 * share:15.1f}%")
     samples = [s for ph in phases for s in ph.samples]
-    slow = [s for s in samples if s[2] > SLOW_S]
+    # the flood's own requests may wait: the server slows a client's errors down on purpose
+    slow = [s for s in samples if s[2] > SLOW_S and not s[0].startswith("404")]
+    flood_waits = [s[2] for s in samples if s[0].startswith("404")]
     errors = _errors(samples)
-    print(f"  requests: {len(samples)}, over {SLOW_S:.0f} s: {len(slow)}"
+    print(f"  pages, searches and queries: {len(samples) - len(flood_waits)}, over {SLOW_S:.0f} s: {len(slow)}"
           + (f" (slowest {max(s[2] for s in slow):.2f} s: {max(slow, key=lambda s: s[2])[0]})" if slow else ""))
+    if flood_waits:
+        print(f"  404s: {len(flood_waits)}, p50 {_ms(sorted(flood_waits), 50):.0f} ms, "
+              f"slowest {max(flood_waits):.2f} s (the error tarpit)")
     print(f"  errors: {sum(errors.values())}" + "".join(f"\n    {k}: {v}" for k, v in sorted(errors.items())))
     print(f"  server RSS: start {rss.start_rss / 2**20:.0f} MB, peak {rss.peak / 2**20:.0f} MB")
     print(f"  server log: {log.stat().st_size / 1024:.0f} KB, tracebacks: "
@@ -310,7 +315,7 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
     print("\n## targets")
     print(f"  404 flood costs the mix < {TARGET_FLOOD_DROP:.0%} of its req/s: worst {worst_drop:.0%} "
           f"-> {'met' if worst_drop < TARGET_FLOOD_DROP else 'NOT met'}")
-    print(f"  no request over {SLOW_S:.0f} s: {len(slow)} -> {'met' if not slow else 'NOT met'}")
+    print(f"  no page, search or query over {SLOW_S:.0f} s: {len(slow)} -> {'met' if not slow else 'NOT met'}")
     print(f"  every page p50 <= {TARGET_P50_MS:.0f} ms at concurrency 1: "
           + ("met" if not over_p50 else "NOT met: " + ", ".join(over_p50)))
     print(f"  >= {TARGET_RPS_C8:.0f} req/s at concurrency 8: {c8:.0f} -> {'met' if c8 >= TARGET_RPS_C8 else 'NOT met'}")
