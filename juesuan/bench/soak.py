@@ -245,53 +245,65 @@ def run_singles(server: Server, paths: dict[str, str], seconds: float, max_reque
 
 @dataclass
 class FloodRow:
-    """One concurrency: the mix alone and beside a 404 flood of as many clients."""
+    """One concurrency: the mix alone and beside a 404 flood of as many clients, in
+    alternating pairs of phases (medians over the pairs: the machine is shared)."""
 
     concurrency: int
-    alone: Phase
-    both: Phase
+    alone: list[Phase]
+    both: list[Phase]
     normal: set[str]
+
+    def _rate(self, phase: Phase, flood: bool) -> float:
+        return sum(1 for s in phase.samples if (s[0] in self.normal) != flood) / phase.seconds
 
     @property
     def mix_rps(self) -> float:
-        return len(self.alone.samples) / self.alone.seconds
+        return statistics.median(self._rate(ph, False) for ph in self.alone)
 
     @property
     def mix_rps_beside(self) -> float:
-        return sum(1 for s in self.both.samples if s[0] in self.normal) / self.both.seconds
+        return statistics.median(self._rate(ph, False) for ph in self.both)
 
     @property
     def flood_rps(self) -> float:
-        return sum(1 for s in self.both.samples if s[0] not in self.normal) / self.both.seconds
+        return statistics.median(self._rate(ph, True) for ph in self.both)
 
     @property
     def drop(self) -> float:
         return 1 - self.mix_rps_beside / self.mix_rps if self.mix_rps else float("nan")
 
+    def flood_cpu_share(self, cost_404_ms: float) -> float:
+        """The flood's requests times their CPU cost alone, over the server's CPU beside it."""
+        return statistics.median(self._rate(ph, True) * ph.seconds * cost_404_ms / 1000 / max(ph.server_cpu, 1e-9)
+                                 for ph in self.both)
+
 
 def run_mixed(server: Server, normal: dict[str, str], flood: dict[str, str], seconds: float,
-              max_requests: int) -> list[FloodRow]:
+              max_requests: int, repeats: int) -> list[FloodRow]:
     rows = []
     for c in CONCURRENCIES:
-        alone = run_phase(server, f"normal mix, concurrency {c}", [(normal, c)], seconds, max_requests)
-        both = run_phase(server, f"normal mix, concurrency {c}, beside a 404 flood of {c}",
-                         [(normal, c), (flood, c)], seconds, max_requests)
-        print_phase(alone, list(normal))
-        print_phase(both, [*normal, *flood])
-        rows.append(FloodRow(c, alone, both, set(normal)))
+        row = FloodRow(c, [], [], set(normal))
+        for _ in range(repeats):
+            row.alone.append(run_phase(server, f"normal mix, concurrency {c}", [(normal, c)], seconds, max_requests))
+            row.both.append(run_phase(server, f"normal mix, concurrency {c}, beside a 404 flood of {c}",
+                                      [(normal, c), (flood, c)], seconds, max_requests))
+        print_phase(row.alone[-1], list(normal))
+        print_phase(row.both[-1], [*normal, *flood])
+        rows.append(row)
     return rows
 
 
 def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase], rss: RssWatch,
                   log: Path) -> None:
     cost_404 = statistics.fmean(_cpu_ms(ph) for ph in singles if ph.title.startswith("404"))
-    print("\n## summary (the flood's CPU share: its requests x their CPU cost alone / server CPU)")
+    print(f"\n## summary (medians over the pairs of phases; the flood's CPU share: its requests x their CPU "
+          f"cost alone, {cost_404:.1f} ms, / server CPU)")
     print(f"  {'concurrency':>11} {'mix req/s':>10} {'beside flood':>13} {'drop':>7} {'404 req/s':>10} "
           f"{'mix CPU ms/req':>15} {'flood CPU share':>16}")
     for r in rows:
-        share = r.flood_rps * r.both.seconds * cost_404 / 1000 / max(r.both.server_cpu, 1e-9)
+        mix_cpu = statistics.median(_cpu_ms(ph) for ph in r.alone)
         print(f"  {r.concurrency:11d} {r.mix_rps:10.1f} {r.mix_rps_beside:13.1f} {100 * r.drop:6.1f}% "
-              f"{r.flood_rps:10.1f} {_cpu_ms(r.alone):15.2f} {100 * share:15.1f}%")
+              f"{r.flood_rps:10.1f} {mix_cpu:15.2f} {100 * r.flood_cpu_share(cost_404):15.1f}%")
     samples = [s for ph in phases for s in ph.samples]
     # the flood's own requests may wait: the server slows a client's errors down on purpose
     slow = [s for s in samples if s[2] > SLOW_S and not s[0].startswith("404")]
@@ -322,7 +334,7 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
 
 
 def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per_page_seconds: float,
-         max_requests: int, root: Path = ROOT, cache: bool = True) -> int:
+         max_requests: int, root: Path = ROOT, cache: bool = True, repeats: int = 2) -> int:
     """Start the server, run every phase, print the figures; 0 unless it cannot start."""
     normal = endpoints(db)
     flood = not_found_paths()
@@ -336,8 +348,8 @@ def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per
             with RssWatch(server.pid) as rss:
                 run_phase(server, "warm-up", [(normal, 1)], min(2.0, seconds), 200)  # templates compiled, pages cached
                 singles = run_singles(server, {**normal, **flood}, per_page_seconds, max_requests)
-                rows = run_mixed(server, normal, flood, seconds, max_requests)
-            phases = [*singles, *(ph for r in rows for ph in (r.alone, r.both))]
+                rows = run_mixed(server, normal, flood, seconds, max_requests, repeats)
+            phases = [*singles, *(ph for r in rows for ph in (*r.alone, *r.both))]
             print_summary(rows, singles, phases, rss, log)
     return 0
 
@@ -351,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--per-page-seconds", type=float, default=1.5, help="length of each single-page phase")
     p.add_argument("--max-requests", type=int, default=20_000, help="cap on requests per load process and phase")
     p.add_argument("--root", type=Path, default=ROOT, help="checkout whose Makefile and plugins are served")
+    p.add_argument("--repeats", type=int, default=2, help="pairs of phases (alone, beside the flood) per concurrency")
     p.add_argument("--no-cache", action="store_true", help="serve with the response cache off (every request computed)")
     a = p.parse_args(argv)
     if not a.db.is_file():
@@ -361,4 +374,4 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"are those of `{DATABASE}`: serve a file named {DATABASE}.db", file=sys.stderr)
         return 2
     return soak(a.db.resolve(), a.metadata, a.dist, a.seconds, a.per_page_seconds, a.max_requests, a.root.resolve(),
-                not a.no_cache)
+                not a.no_cache, max(1, a.repeats))
