@@ -90,6 +90,25 @@ def test_bad_sort_is_a_client_error_with_its_reason(ds, query):
     assert data.json()["ok"] is False and "sort" in data.json()["error"].lower()
 
 
+@pytest.mark.parametrize("query", ["_timelimit=zzz", "_through=x", "_through=%5B%5D", "_facet_array=%7B%7D",
+                                   "_facet=%00", "_next=%5B%5D"])
+def test_malformed_datasette_parameters_are_client_errors(ds, query):
+    # Datasette 0.65.5 answers each of these with a 500 (int()/json.loads() of the raw value)
+    r = get(ds, f"/juesuan/facts.json?{query}")
+    assert r.status_code == 400
+    assert r.json()["ok"] is False and "parameter" in r.json()["error"]
+    assert get(ds, f"/juesuan/facts?{query}").status_code == 400
+
+
+def test_well_formed_parameters_still_work(ds):
+    for query in ("_timelimit=500", "_facet=metric", "_size=max", "_next=100"):
+        assert get(ds, f"/juesuan/facts.json?{query}").status_code == 200, query
+    # documents with a figure of one metric, through the facts table
+    through = urllib.parse.quote('{"table": "facts", "column": "metric", "value": "expenditure_total"}')
+    r = get(ds, f"/juesuan/documents.json?_through={through}&_shape=array")
+    assert r.status_code == 200 and len(r.json()) > 0
+
+
 def test_unknown_pages_are_404_pages(ds):
     for path in ("/no/such/page", "/-/provenance/no~3Asuch~3Afact~3A1", "/juesuan/facts/no-such-row"):
         r = get(ds, path)
