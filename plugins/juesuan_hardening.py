@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.plugins import pm
-from datasette.utils import add_cors_headers
+from datasette.utils import add_cors_headers, tilde_decode
 from datasette.utils.asgi import Base400, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
@@ -240,7 +240,37 @@ async def _send_refusal(send: Send, status: int, reason: str, path: str) -> None
     await send({"type": "http.response.body", "body": body})
 
 
-def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None) -> ASGIApp:
+#: A row page: /database/table/key1,key2 (Datasette's row route, with an optional .format).
+_ROW_PATH = re.compile(r"/([^/.]+)/([^/.]+)/([^/.]+)(?:\.\w+)?")
+
+
+class RowKeys:
+    """Whether a row page names as many key values as its table has primary keys.
+
+    Datasette 0.65.5 binds the values it is given: ``/juesuan/source_text/1`` (the
+    key is doc_id, line) fails with "You did not supply a value for binding
+    parameter" and a 500. Key counts are looked up once per table.
+    """
+
+    def __init__(self, datasette: Any) -> None:
+        self.datasette = datasette
+        self.counts: dict[tuple[str, str], int] = {}
+
+    async def fits(self, path: str) -> bool:
+        m = _ROW_PATH.fullmatch(path)
+        if m is None or m.group(1) not in self.datasette.databases:
+            return True
+        database, table = m.group(1), tilde_decode(m.group(2))
+        key = (database, table)
+        if key not in self.counts:
+            db = self.datasette.get_database(database)
+            if not await db.table_exists(table):
+                return True  # Datasette answers a missing table itself
+            self.counts[key] = max(1, len(await db.primary_keys(table)))  # rowid tables: one key
+        return m.group(3).count(",") + 1 == self.counts[key]
+
+
+def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None, rows: RowKeys | None = None) -> ASGIApp:
     """ASGI middleware: early refusals, security headers, download content types, error tarpit."""
     tarpit = tarpit or ErrorTarpit()
 
@@ -257,6 +287,8 @@ def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None) -> ASGIApp:
             return
         path = scope["path"]
         refused = refusal(scope)
+        if refused is None and rows is not None and not await rows.fits(path):
+            refused = (404, "Not found")
         if refused is not None:
             await slow_down(scope, refused[0])
             await _send_refusal(send, *refused, path)
@@ -281,7 +313,7 @@ def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None) -> ASGIApp:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
-    return harden
+    return lambda app: harden(app, rows=RowKeys(datasette))
 
 
 def classify(exception: BaseException) -> tuple[int, str | Markup, str | None, dict[str, Any]]:

@@ -116,6 +116,14 @@ def test_unknown_pages_are_404_pages(ds):
         assert "<html" in r.text.lower()
 
 
+def test_a_row_page_with_too_few_key_values_is_404(ds):
+    # source_text's key is (doc_id, line): Datasette 0.65.5 answers one value with a 500
+    for path in ("/juesuan/source_text/1", "/juesuan/source_text/1.json", "/juesuan/source_text/a,b,c"):
+        assert get(ds, path).status_code == 404, path
+    doc = get(ds, "/juesuan/source_text.json?_size=1&_shape=array").json()[0]
+    assert get(ds, f"/juesuan/source_text/{doc['doc_id']},{doc['line']}.json").status_code == 200
+
+
 def test_absurdly_long_id_is_refused_before_routing(ds):
     r = get(ds, "/-/provenance/" + "x" * 30_000)
     assert r.status_code == 404
