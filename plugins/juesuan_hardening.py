@@ -242,10 +242,13 @@ async def _send_refusal(send: Send, status: int, reason: str, path: str) -> None
 
 #: A row page: /database/table/key1,key2 (Datasette's row route, with an optional .format).
 _ROW_PATH = re.compile(r"/([^/.]+)/([^/.]+)/([^/.]+)(?:\.\w+)?")
+#: A table or view page: /database/name with an optional .format.
+_TABLE_PATH = re.compile(r"/([^/.]+)/([^/.]+)(?:\.\w+)?")
 
 
 class RowKeys:
-    """Whether a row page names as many key values as its table has primary keys.
+    """Whether a row page names as many key values as its table has primary keys,
+    and whether a view's ``_next`` is an offset.
 
     Datasette 0.65.5 binds the values it is given: ``/juesuan/source_text/1`` (the
     key is doc_id, line) fails with "You did not supply a value for binding
@@ -255,8 +258,9 @@ class RowKeys:
     def __init__(self, datasette: Any) -> None:
         self.datasette = datasette
         self.counts: dict[tuple[str, str], int] = {}
+        self.views: dict[str, set[str]] = {}
 
-    async def fits(self, path: str) -> bool:
+    async def row_fits(self, path: str) -> bool:
         m = _ROW_PATH.fullmatch(path)
         if m is None or m.group(1) not in self.datasette.databases:
             return True
@@ -268,6 +272,19 @@ class RowKeys:
                 return True  # Datasette answers a missing table itself
             self.counts[key] = max(1, len(await db.primary_keys(table)))  # rowid tables: one key
         return m.group(3).count(",") + 1 == self.counts[key]
+
+    async def next_fits(self, path: str, query: bytes) -> bool:
+        """A view pages by offset: its ``_next`` must be a number (int() of it is a 500 otherwise)."""
+        if b"_next=" not in query:
+            return True
+        m = _TABLE_PATH.fullmatch(path)
+        if m is None or m.group(1) not in self.datasette.databases:
+            return True
+        if m.group(1) not in self.views:
+            self.views[m.group(1)] = set(await self.datasette.get_database(m.group(1)).view_names())
+        if tilde_decode(m.group(2)) not in self.views[m.group(1)]:
+            return True
+        return all(v.isdigit() for k, v in parse_qsl(query.decode("utf-8", "replace")) if k == "_next")
 
 
 def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None, rows: RowKeys | None = None) -> ASGIApp:
@@ -287,8 +304,11 @@ def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None, rows: RowKeys | None
             return
         path = scope["path"]
         refused = refusal(scope)
-        if refused is None and rows is not None and not await rows.fits(path):
-            refused = (404, "Not found")
+        if refused is None and rows is not None:
+            if not await rows.row_fits(path):
+                refused = (404, "Not found")
+            elif not await rows.next_fits(path, scope.get("query_string", b"")):
+                refused = (400, "Bad value for the parameter _next")
         if refused is not None:
             await slow_down(scope, refused[0])
             await _send_refusal(send, *refused, path)

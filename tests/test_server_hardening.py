@@ -100,6 +100,12 @@ def test_malformed_datasette_parameters_are_client_errors(ds, query):
     assert get(ds, f"/juesuan/facts?{query}").status_code == 400
 
 
+def test_a_view_pages_by_number(ds):
+    assert get(ds, "/juesuan/facts_labelled.json?_next=zzz").status_code == 400  # Datasette: int('zzz'), a 500
+    r = get(ds, "/juesuan/facts_labelled.json?_next=5&_size=5&_shape=array")
+    assert r.status_code == 200 and len(r.json()) == 5
+
+
 def test_well_formed_parameters_still_work(ds):
     for query in ("_timelimit=500", "_facet=metric", "_size=max", "_next=100"):
         assert get(ds, f"/juesuan/facts.json?{query}").status_code == 200, query
