@@ -22,6 +22,8 @@ from typing import Any
 import psutil
 import pytest
 from datasette.app import Datasette
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from juesuan.bench.server import running_server, serve_args
 from juesuan.paths import ROOT
@@ -318,3 +320,22 @@ def test_only_error_responses_consult_the_tarpit():
     assert asyncio.run(call(200)) == 200 and seen == []
     assert asyncio.run(call(404)) == 404 and seen == ["10.0.0.9"]
     assert asyncio.run(call(200, "/" + "x" * 5000)) == 404 and seen == ["10.0.0.9"] * 2  # refused early, counted
+
+
+# --- no parameter makes a 500 (a bounded, seeded fuzz of the JSON table and row pages) ---
+
+PARAMS = ["_sort", "_sort_desc", "_facet", "_facet_array", "_facet_date", "_size", "_next", "_search", "_where",
+          "_col", "_nocol", "_labels", "_shape", "_through", "_timelimit", "_nofacet", "_nocount", "_extra",
+          "doc_id__gt", "metric__in", "x__exact", "value__arraycontains", "_searchmode", "_stream"]
+VALUES = ["zzz", "", "~", "%", "'", '"', "\x00", "-1", "99999999999999999999", "1e309", "[]", "{}", "../..",
+          "医保", "a" * 300, "~2F", ";", "null", "rowid", "{\"simple\": 1}", "1,2"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(name=st.sampled_from(["facts", "documents", "source_text", "checks", "findings", "metrics",
+                             "facts_labelled", "three_public", "no_such_table"]),
+       row=st.sampled_from(["", "/1", "/1,2", "/x~3Ay"]),
+       query=st.lists(st.tuples(st.sampled_from(PARAMS), st.sampled_from(VALUES)), max_size=3))
+def test_no_parameter_makes_a_server_error(ds, name, row, query):
+    url = f"/juesuan/{name}{row}.json" + ("?" + urllib.parse.urlencode(query) if query else "")
+    assert get(ds, url).status_code < 500, url
