@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.plugins import pm
 from datasette.utils import add_cors_headers, tilde_decode
 from datasette.utils.asgi import Base400, Response
@@ -344,6 +345,10 @@ def classify(exception: BaseException) -> tuple[int, str | Markup, str | None, d
         message: str | Markup = Markup(exception.message) if exception.message_is_html else exception.message
         status = exception.status if 400 <= exception.status < 500 else 400
         return status, message, exception.title, dict(exception.error_dict or {})
+    if isinstance(exception, QueryInterrupted):
+        # a plugin page's query hit sql_time_limit_ms (Datasette's own views answer 400):
+        # the server is busy or the page too slow, not broken
+        return 503, "The query took too long; try again.", "SQL interrupted", {}
     return 500, str(exception), None, {}
 
 

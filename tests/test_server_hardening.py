@@ -339,3 +339,11 @@ VALUES = ["zzz", "", "~", "%", "'", '"', "\x00", "-1", "99999999999999999999", "
 def test_no_parameter_makes_a_server_error(ds, name, row, query):
     url = f"/juesuan/{name}{row}.json" + ("?" + urllib.parse.urlencode(query) if query else "")
     assert get(ds, url).status_code < 500, url
+
+
+def test_a_plugin_page_cut_off_by_the_time_limit_is_busy_not_broken():
+    from datasette.database import QueryInterrupted
+
+    classify = plugin("juesuan_hardening").classify
+    assert classify(QueryInterrupted(Exception("interrupted"), "select 1", {}))[0] == 503
+    assert classify(RuntimeError("a bug"))[0] == 500
