@@ -12,7 +12,7 @@ CURATED  := $(wildcard data/curated/*.csv)
 CODE     := $(shell find juesuan -name '*.py' -o -name '*.yml')
 PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.csv \
             data/classification.csv data/facts.csv data/source_text.csv data/checks.csv data/findings.csv
-DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
+DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json build/manifest.json
 
 .DEFAULT_GOAL := help
 .PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules clean

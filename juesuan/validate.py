@@ -3,11 +3,13 @@ constraints, primary and foreign keys) and every fact must quote its source
 exactly. Later integrity suites (sums, ratios) hook in here."""
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
-from juesuan.paths import DATAPACKAGE, SOURCES
+from juesuan.csvio import iter_csv
+from juesuan.errors import JuesuanError
+from juesuan.paths import BUILD, DATA, DATAPACKAGE, SOURCES
+from juesuan.sources import read_text
 
 
 def frictionless_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
@@ -26,30 +28,121 @@ def frictionless_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
     return out
 
 
-def provenance_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
-    """Every fact's quote is the source text between its offsets, and its
-    number lies inside the quote."""
+def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCES) -> list[str]:
+    """Every fact's quote is the ORIGINAL source text between its offsets, and its
+    number, as the extractor reads it, is printed inside the quote. The number is
+    compared in normalised form (full-width digits folded, line breaks, spaces and
+    grouping commas dropped): `１２３．４５` and `7940.⏎39` are what the source prints.
+    Errors name facts.csv and the physical line of the row."""
+    from juesuan.package.curated import printed
+
     root = descriptor.parent
     desc = json.loads(descriptor.read_text(encoding="utf-8"))
     facts_path = root / next(r["path"] for r in desc["resources"] if r["name"] == "facts")
     docs_path = root / next(r["path"] for r in desc["resources"] if r["name"] == "documents")
-    with open(docs_path, encoding="utf-8", newline="") as fh:
-        files = {r["doc_id"]: r["file"] for r in csv.DictReader(fh)}
-    texts = {d: (SOURCES / f).read_text(encoding="utf-8") for d, f in files.items()}
-    out = []
-    with open(facts_path, encoding="utf-8", newline="") as fh:
-        for n, r in enumerate(csv.DictReader(fh), start=2):
-            text = texts.get(r["doc_id"])
-            if text is None:
-                out.append(f"{facts_path}:{n}: unknown doc_id {r['doc_id']}")
-                continue
+    files = {r["doc_id"]: r["file"] for r in iter_csv(docs_path, ("doc_id", "file"))}
+    out: list[str] = []
+    cache: dict[str, str | None] = {}
+
+    def text_of(doc_id: str) -> str | None:
+        if doc_id not in cache:
+            cache.clear()                  # facts come grouped by document: one text at a time
+            try:
+                cache[doc_id] = read_text(sources_dir / files[doc_id]) if doc_id in files else None
+            except JuesuanError as exc:
+                out.append(str(exc))
+                cache[doc_id] = None
+        return cache[doc_id]
+
+    cols = ("fact_id", "doc_id", "char_start", "char_end", "value_start", "value_end", "value_text", "quote")
+    for r in iter_csv(facts_path, cols):
+        n = r["_line"]
+        text = text_of(r["doc_id"])
+        if text is None:
+            out.append(f"{facts_path}:{n}: unknown doc_id {r['doc_id']} (or its source is unreadable)")
+            continue
+        try:
             cs, ce, vs, ve = (int(r[k]) for k in ("char_start", "char_end", "value_start", "value_end"))
-            if text[cs:ce] != r["quote"]:
-                out.append(f"{facts_path}:{n}: quote of {r['fact_id']} is not the source text at {cs}:{ce}")
-            if not (cs <= vs < ve <= ce):
-                out.append(f"{facts_path}:{n}: number of {r['fact_id']} lies outside its quote")
-            elif text[vs:ve].replace(",", "") != r["value_text"].replace(",", ""):
-                out.append(f"{facts_path}:{n}: {r['fact_id']} says {r['value_text']}, the source has {text[vs:ve]!r}")
+        except ValueError:
+            out.append(f"{facts_path}:{n}: offsets of {r['fact_id']} are not integers")
+            continue
+        if text[cs:ce] != r["quote"]:
+            out.append(f"{facts_path}:{n}: quote of {r['fact_id']} is not the source text at {cs}:{ce}")
+        if not (0 <= cs <= vs < ve <= ce <= len(text)):
+            out.append(f"{facts_path}:{n}: number of {r['fact_id']} lies outside its quote")
+        elif printed(text[vs:ve]) != printed(r["value_text"]):
+            out.append(f"{facts_path}:{n}: {r['fact_id']} says {r['value_text']}, the source has {text[vs:ve]!r}")
+    return out
+
+
+def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path = DATAPACKAGE) -> list[str]:
+    """The databases `make serve` would publish hold exactly the package: per table the
+    row count and content hash of build/juesuan.db (REAL and printed-digit copies) and
+    build/juesuan.duckdb equal the package's, and every file of the build set is the
+    one build/manifest.json recorded (so a mix of two builds is refused too)."""
+    import sqlite3
+
+    import duckdb
+
+    from juesuan.package.build import load_resources
+    from juesuan.publish.databases import MANIFEST, package_errors, package_fingerprints
+    from juesuan.publish.fingerprint import duckdb_fingerprint, file_sha256, sqlite_fingerprints
+
+    out = package_errors(data_dir, descriptor)
+    if out:
+        return out
+    manifest_path = build / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        recorded_files, recorded_tables = dict(manifest["files"]), dict(manifest["tables"])
+    except FileNotFoundError:
+        return [f"{manifest_path}: missing: run `make databases`"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{manifest_path}: not a build manifest ({exc}): run `make databases`"]
+    spec = load_resources()
+    expected = package_fingerprints(spec, data_dir)
+    if recorded_tables != expected:
+        stale = sorted(k for k in expected if recorded_tables.get(k) != expected[k])
+        out.append(f"{manifest_path}: the build was made from another package (tables {', '.join(stale)}): "
+                   "run `make databases`")
+    for name, sha in recorded_files.items():
+        path = build / name
+        if not path.exists():
+            out.append(f"{path}: missing (the manifest lists it): run `make databases`")
+        elif file_sha256(path) != sha:
+            out.append(f"{path}: changed since it was built (SHA-256 differs from {manifest_path.name})")
+
+    def compare(store: Path, table: str, got: dict[str, object], what: str = "") -> None:
+        want = expected[table]
+        if got["rows"] != want["rows"]:
+            out.append(f"{store}: table {table}{what} has {got['rows']} rows, the package has {want['rows']}")
+        elif got["sha256"] != want["sha256"]:
+            out.append(f"{store}: table {table}{what} differs from data/{table}.csv (content hash)")
+
+    db = build / "juesuan.db"
+    if db.exists():
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            try:
+                for table, res in spec["resources"].items():
+                    reals, texts = sqlite_fingerprints(con, table, res["fields"])
+                    compare(db, table, reals)
+                    compare(db, table, texts, " (printed digits)")
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            out.append(f"{db}: not a readable SQLite database of this package ({exc})")
+    duck = build / "juesuan.duckdb"
+    if duck.exists():
+        try:
+            dcon = duckdb.connect(str(duck), read_only=True)
+            try:
+                for table, res in spec["resources"].items():
+                    compare(duck, table, duckdb_fingerprint(dcon, table, res["fields"]))
+            finally:
+                dcon.close()
+        except duckdb.Error as exc:
+            out.append(f"{duck}: not a readable DuckDB database of this package ({str(exc).splitlines()[0]})")
     return out
 
 

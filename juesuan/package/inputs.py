@@ -143,5 +143,56 @@ def check_inputs(spec: dict[str, Any], root: Path = ROOT) -> dict[str, list[tupl
                 key = tuple(row[c] for c in fk["fields"])
                 if all(k != "" for k in key) and key not in known:
                     errors.add(path, line, f"{', '.join(fk['fields'])} {', '.join(key)!r} is not in {ref_path.relative_to(root)}")
+    try:
+        load_checked_yaml(root / "metadata.yml")
+    except JuesuanError as exc:
+        errors.add(Path(str(exc.path)), exc.line, exc.message)
     errors.raise_if_any()
     return tables
+
+
+METADATA_SCHEMA = Path(__file__).with_name("metadata_schema.yml")
+
+
+def _node_line(node: Any, path: list[Any]) -> int:
+    """The line (1-based) of the YAML node at `path`, or of its nearest ancestor."""
+    import yaml
+
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+    return int(node.start_mark.line) + 1
+
+
+def load_checked_yaml(path: Path, schema_path: Path = METADATA_SCHEMA) -> dict[str, Any]:
+    """A YAML file parsed and checked against a JSON Schema; errors as file:line."""
+    import jsonschema
+    import yaml
+
+    from juesuan.sources import decode, read_bytes
+
+    text = decode(read_bytes(path), path)
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise JuesuanError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", path,
+                           mark.line + 1 if mark is not None else None) from exc
+    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errs = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errs:
+        lines = [(_node_line(node, list(e.absolute_path)), "/".join(map(str, e.absolute_path)) or "(top)", e.message)
+                 for e in errs]
+        first, more = lines[0], lines[1:MAX_REPORTED]
+        raise JuesuanError(f"{first[1]}: {first[2]}" + "".join(f"\n{path}:{ln}: {w}: {m}" for ln, w, m in more),
+                           path, first[0])
+    return data  # type: ignore[no-any-return]
