@@ -84,7 +84,7 @@ def _rel(p: Path) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     import time
 
-    from juesuan.rules.engine import summarise, run_rules
+    from juesuan.rules.engine import run_rules, summarise
     from juesuan.rules.gx_suites import run_gx
     from juesuan.validate import frictionless_errors, integrity_errors, provenance_errors, served_errors
 

@@ -12,8 +12,9 @@ import hashlib
 import io
 import os
 import shutil
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO
 
 from juesuan.errors import JuesuanError
 
@@ -75,7 +76,7 @@ def iter_csv(path: Path, required: Sequence[str], text: str | None = None) -> It
     for line, values in records:
         if len(values) != len(header):
             raise JuesuanError(f"row has {len(values)} fields, the header has {len(header)}", path, line)
-        row = dict(zip(header, values))
+        row = dict(zip(header, values, strict=True))
         row["_line"] = str(line)
         yield row
 

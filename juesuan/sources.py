@@ -93,11 +93,10 @@ def decode(raw: bytes, path: Path) -> str:
     """UTF-8 text (BOM dropped), or an error naming the encoding the bytes look like."""
     if not raw.strip():
         raise JuesuanError("empty file: nothing to read", path)
-    for bom, name in _BOMS:
+    for bom, bom_name in _BOMS:
         if raw.startswith(bom):
-            raise JuesuanError(f"{name} text (byte-order mark); convert it, e.g. iconv -f {name} -t UTF-8", path)
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
+            raise JuesuanError(f"{bom_name} text (byte-order mark); convert it, e.g. iconv -f {bom_name} -t UTF-8", path)
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,16 +104,16 @@ def decode(raw: bytes, path: Path) -> str:
         if exc.reason == "unexpected end of data" and exc.end >= len(raw):
             raise JuesuanError(f"the file ends inside a UTF-8 character (byte {exc.start}): it was cut short; "
                                "get the complete file", path, line) from exc
-        name = guess_encoding(raw)
-        if name is None:
+        guess = guess_encoding(raw)
+        if guess is None:
             raise JuesuanError(f"binary or unknown encoding (byte {exc.start} is not UTF-8); "
                                "convert the document to UTF-8 text first", path, line) from exc
-        raise JuesuanError(f"not UTF-8 text (byte {exc.start}); it looks like {name}; convert it, "
-                           f"e.g. iconv -f {name} -t UTF-8", path, line) from exc
+        raise JuesuanError(f"not UTF-8 text (byte {exc.start}); it looks like {guess}; convert it, "
+                           f"e.g. iconv -f {guess} -t UTF-8", path, line) from exc
     if "\x00" in text:
-        name = guess_encoding(raw)
-        if name and name.startswith(("UTF-16", "UTF-32")):
-            raise JuesuanError(f"{name} text without a byte-order mark; convert it, e.g. iconv -f {name} -t UTF-8", path)
+        wide = guess_encoding(raw)
+        if wide and wide.startswith(("UTF-16", "UTF-32")):
+            raise JuesuanError(f"{wide} text without a byte-order mark; convert it, e.g. iconv -f {wide} -t UTF-8", path)
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise JuesuanError("binary file (contains NUL bytes); convert the document to plain text first", path, line)
     return text

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -246,18 +246,20 @@ def build_tables(check: bool = True) -> Package:
         row["lines"] = text.count("\n") + (0 if text.endswith("\n") else 1)
         row["facts"] = len(facts)
         documents.append(row)
-    from juesuan.rules.engine import Engine, facts_from_rows, load_rules
-    from juesuan.rules.findings import check_row, finding_rows, load_acks
-
     from juesuan.package.curated import classification_tables, line_items, load_indicators, load_scores
     from juesuan.rules.curated_checks import indicator_checks, score_checks
+    from juesuan.rules.engine import Engine, facts_from_rows, load_rules
+    from juesuan.rules.findings import check_row, finding_rows, load_acks
 
     indicators = load_indicators(texts, metric_ids)
     scores, totals = load_scores(texts)
     rules = load_rules()
     rule_facts = facts_from_rows(fact_rows)
-    checks = Engine(rule_facts, rules, {str(d["doc_id"]): d for d in documents}, classification).run()
-    checks += score_checks(scores, totals, texts) + indicator_checks(indicators, rule_facts, texts)
+    checks = Engine(rule_facts, rules, {str(d["doc_id"]): {k: str(v) for k, v in d.items()} for d in documents},
+                    classification).run()
+    # the rules only look texts up by doc_id: the lazy mapping stands in for a dict
+    lazy_texts = cast(dict[str, str], texts)
+    checks += score_checks(scores, totals, lazy_texts) + indicator_checks(indicators, rule_facts, lazy_texts)
     codes, names = classification_tables(classification)
     items_sum: dict[str, Decimal] = {}
     for x in scores:

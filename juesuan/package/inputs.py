@@ -95,9 +95,9 @@ def _check_table(path: Path, res: dict[str, Any], errors: _Errors) -> list[tuple
                 errors.add(path, line, f"row has {len(values)} fields, the header has {len(header)}")
                 continue
             row: dict[str, Any] = {}
-            for name, value in zip(header, values):
+            for name, value in zip(header, values, strict=True):
                 field = next(f for f in fields if f["name"] == name)
-                cell, notes = typed[name].read_cell(value)
+                _, notes = typed[name].read_cell(value)
                 if not notes and field["type"] == "number" and value != "" and not PLAIN_DECIMAL.match(value):
                     notes = {"type": "plain decimal"}
                 if notes:
@@ -195,4 +195,6 @@ def load_checked_yaml(path: Path, schema_path: Path = METADATA_SCHEMA) -> dict[s
         first, more = lines[0], lines[1:MAX_REPORTED]
         raise JuesuanError(f"{first[1]}: {first[2]}" + "".join(f"\n{path}:{ln}: {w}: {m}" for ln, w, m in more),
                            path, first[0])
-    return data  # type: ignore[no-any-return]
+    if not isinstance(data, dict):   # the schema requires an object; keeps the type honest
+        raise JuesuanError("not a mapping", path, 1)
+    return data

@@ -53,7 +53,7 @@ def package_fingerprints(spec: dict[str, Any], data_dir: Path = DATA) -> dict[st
 def _writable(build: Path) -> None:
     try:
         build.mkdir(parents=True, exist_ok=True)
-        probe = build / f".juesuan-probe"
+        probe = build / ".juesuan-probe"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:

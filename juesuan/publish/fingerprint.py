@@ -50,7 +50,7 @@ def fingerprint(rows: Iterable[Sequence[Any]], kinds: Sequence[str]) -> dict[str
     """{"rows": n, "sha256": order-independent content hash} of typed rows."""
     total, n = 0, 0
     for row in rows:
-        text = "\x1f".join(canonical(k, v) for k, v in zip(kinds, row))
+        text = "\x1f".join(canonical(k, v) for k, v in zip(kinds, row, strict=True))
         total = (total + int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")) % MOD
         n += 1
     return {"rows": n, "sha256": f"{total:064x}"}
@@ -73,7 +73,7 @@ def sqlite_fingerprints(con: sqlite3.Connection, table: str, fields: list[dict[s
     names = [f["name"] for f in fields]
     cols = {r[1] for r in con.execute(f'PRAGMA table_info("{table}")')}
     copies = {f"{n}_text" for n in names} & cols - set(names)   # a package column of that name is not a copy
-    text_names = [f"{n}_text" if f["type"] == "number" and f"{n}_text" in copies else n for n, f in zip(names, fields)]
+    text_names = [f"{n}_text" if f["type"] == "number" and f"{n}_text" in copies else n for n, f in zip(names, fields, strict=True)]
     out = []
     for select in (names, text_names):
         cur = con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in select)} FROM "{table}"')

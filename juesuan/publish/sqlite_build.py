@@ -90,19 +90,19 @@ def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Pat
                 text_copies.append(f["name"])
         fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
                for fk in res.get("foreignKeys", [])]
-        db[name].create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
+        db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
                         foreign_keys=fks)
         all_cols = names + [f"{n}_text" for n in text_copies]
         sql = (f'INSERT INTO "{name}" ({", ".join(chr(34) + c + chr(34) for c in all_cols)}) '
                f'VALUES ({", ".join("?" for _ in all_cols)})')
         conn.executemany(sql, _rows(data_dir / f"{name}.csv", fields, text_copies))
         for fk in fks:
-            db[name].create_index([fk[0]], if_not_exists=True)
-    db["facts"].create_index(["metric", "measure"], if_not_exists=True)
-    db["facts"].create_index(["doc_id", "value_start"], if_not_exists=True)
+            db.table(name).create_index([fk[0]], if_not_exists=True)
+    db.table("facts").create_index(["metric", "measure"], if_not_exists=True)
+    db.table("facts").create_index(["doc_id", "value_start"], if_not_exists=True)
     conn.execute("COMMIT")
-    db["source_text"].enable_fts(["text"], tokenize="trigram", create_triggers=False)
-    db["facts"].enable_fts(["quote"], tokenize="trigram", create_triggers=False)
+    db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
+    db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
     for view_name, sql in VIEWS.items():
         db.create_view(view_name, sql)
     db.vacuum()
