@@ -79,7 +79,8 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
     """The databases `make serve` would publish hold exactly the package: per table the
     row count and content hash of build/juesuan.db (REAL and printed-digit copies) and
     build/juesuan.duckdb equal the package's, and every file of the build set is the
-    one build/manifest.json recorded (so a mix of two builds is refused too)."""
+    one build/manifest.json recorded (so a mix of two builds is refused too).
+    A file that is no database at all raises JuesuanError (exit 2)."""
     import sqlite3
 
     import duckdb
@@ -130,8 +131,8 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
                     compare(db, table, texts, " (printed digits)")
             finally:
                 con.close()
-        except sqlite3.Error as exc:
-            out.append(f"{db}: not a readable SQLite database of this package ({exc})")
+        except sqlite3.Error as exc:   # garbage or foreign file: an input error, not a failed check
+            raise JuesuanError(f"not a readable SQLite database of this package ({exc}); run `make databases`", db) from exc
     duck = build / "juesuan.duckdb"
     if duck.exists():
         try:
@@ -142,7 +143,8 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
             finally:
                 dcon.close()
         except duckdb.Error as exc:
-            out.append(f"{duck}: not a readable DuckDB database of this package ({str(exc).splitlines()[0]})")
+            raise JuesuanError(f"not a readable DuckDB database of this package ({str(exc).splitlines()[0]}); "
+                               "run `make databases`", duck) from exc
     return out
 
 

@@ -183,8 +183,9 @@ def load_checked_yaml(path: Path, schema_path: Path = METADATA_SCHEMA) -> dict[s
         data = yaml.safe_load(text)
         node = yaml.compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise JuesuanError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", path,
+        mark, ctx = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+        context = f" ({exc.context} that starts on line {ctx.line + 1})" if ctx is not None and getattr(exc, "context", None) else ""
+        raise JuesuanError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}{context}", path,
                            mark.line + 1 if mark is not None else None) from exc
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
