@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from juesuan.csvio import DIR_MODE, write_file
 
 JOURNAL = "JOURNAL"
 STALE_PREFIXES = (".juesuan-", ".duckdb-", ".dist-", ".staging-")
+# what tempfile.mkstemp(prefix=".NAME.") left beside an output in older builds
+MKSTEMP_LEFTOVER = re.compile(r"^\.[^/]+\.(csv|json|db|duckdb)\.[A-Za-z0-9_]{8}$")
 
 
 def _crash_point(label: str) -> None:
@@ -128,7 +131,8 @@ def clean_stale(*dirs: Path) -> list[Path]:
             if p.name.startswith(".staging-") and p.is_dir():
                 recover(p)
                 removed.append(p)
-            elif p.name.startswith(STALE_PREFIXES) or (p.name.endswith(".old") and p.is_dir()):
+            elif (p.name.startswith(STALE_PREFIXES) or MKSTEMP_LEFTOVER.match(p.name)
+                  or (p.name.endswith(".old") and p.is_dir())):
                 if p.is_dir() and not p.is_symlink():
                     shutil.rmtree(p, ignore_errors=True)
                 else:

@@ -24,6 +24,11 @@ def make_sandbox(tmp: Path) -> Path:
     shutil.copy(DATAPACKAGE, root / "datapackage.json")
     shutil.copy(METADATA_YML, root / "metadata.yml")
     shutil.copytree(ROOT / "expectations", root / "expectations")
+    probe = subprocess.run(
+        [sys.executable, "-c", "from juesuan.paths import ROOT; print(ROOT)"], capture_output=True, text=True,
+        env={**os.environ, "JUESUAN_ROOT": str(root), "PYTHONPATH": str(CODE_ROOT)}, cwd=root)
+    if probe.stdout.strip() != str(root.resolve()):   # never let a test run on the real data root
+        raise AssertionError(f"the code does not honour JUESUAN_ROOT (it uses {probe.stdout.strip()})")
     return root
 
 
