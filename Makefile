@@ -15,7 +15,7 @@ PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.c
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json build/manifest.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules fuzz clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -89,6 +89,10 @@ bench-extract: setup  ## print extraction precision/recall against tests/gold an
 
 bench-rules: package  ## print the error-injection detection rate and validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py
+
+FUZZ_SECONDS ?= 30
+fuzz: setup  ## fuzz the extractor for FUZZ_SECONDS (30) s: inputs tried, exceptions, slowest input, quote/span mismatches
+	PYTHONPATH=. $(PY) scripts/fuzz.py --seconds $(FUZZ_SECONDS) $(if $(SEED),--seed $(SEED))
 
 clean:  ## remove build outputs (not the committed package)
 	rm -rf build

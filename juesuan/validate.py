@@ -28,14 +28,30 @@ def frictionless_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
     return out
 
 
+def number_reads_as(span: str, value_text: str) -> bool:
+    """Whether the source span prints the fact's number: compared in normalised form,
+    either as a reader sees it (NFKC: full-width folded; breaks, spaces and grouping
+    commas dropped) or as the extractor reads it (its same-length normalisation,
+    which also blanks conversion residue such as bookmark marks, and its compact
+    view, which drops quote marks)."""
+    from juesuan.extract.lexicon import default_lexicon
+    from juesuan.extract.text import normalise
+    from juesuan.package.curated import printed
+
+    want = printed(value_text)
+    if printed(span) == want:
+        return True
+    lex = default_lexicon()
+    dropped = "".join(ch for ch in normalise(span, lex) if ch not in getattr(lex, "drop_chars", ()))
+    return printed(dropped) == want
+
+
 def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCES) -> list[str]:
     """Every fact's quote is the ORIGINAL source text between its offsets, and its
     number, as the extractor reads it, is printed inside the quote. The number is
     compared in normalised form (full-width digits folded, line breaks, spaces and
     grouping commas dropped): `１２３．４５` and `7940.⏎39` are what the source prints.
     Errors name facts.csv and the physical line of the row."""
-    from juesuan.package.curated import printed
-
     root = descriptor.parent
     desc = json.loads(descriptor.read_text(encoding="utf-8"))
     facts_path = root / next(r["path"] for r in desc["resources"] if r["name"] == "facts")
@@ -70,7 +86,7 @@ def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCE
             out.append(f"{facts_path}:{n}: quote of {r['fact_id']} is not the source text at {cs}:{ce}")
         if not (0 <= cs <= vs < ve <= ce <= len(text)):
             out.append(f"{facts_path}:{n}: number of {r['fact_id']} lies outside its quote")
-        elif printed(text[vs:ve]) != printed(r["value_text"]):
+        elif not number_reads_as(text[vs:ve], r["value_text"]):
             out.append(f"{facts_path}:{n}: {r['fact_id']} says {r['value_text']}, the source has {text[vs:ve]!r}")
     return out
 

@@ -26,7 +26,7 @@ def test_duplicated_curated_row_stops_before_data_is_touched(root):
     before = package_state(root)
     path = root / "data" / "curated" / "score_items.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(lines[:3] + [lines[2]] + lines[3:]), encoding="utf-8")
+    path.write_text("".join([*lines[:3], lines[2], *lines[3:]]), encoding="utf-8")
     out = run(root, "package")
     _fails_cleanly(out, "score_items.csv:4:", "duplicate key", "line 3")
     assert package_state(root) == before
@@ -109,7 +109,7 @@ def test_unwritable_build_directory(root, tmp_path):
     """Issue 13 (7): a read-only build/ gave a raw traceback."""
     if os.geteuid() == 0:
         target = Path("/sys/kernel")            # read-only even for root in a container
-        if not target.is_dir() or os.access(target, os.W_OK) and _writable(target):
+        if not target.is_dir() or (os.access(target, os.W_OK) and _writable(target)):
             pytest.skip("no read-only directory available as root")
         (root / "build").symlink_to(target)
     else:

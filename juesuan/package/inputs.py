@@ -184,7 +184,8 @@ def load_checked_yaml(path: Path, schema_path: Path = METADATA_SCHEMA) -> dict[s
         node = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark, ctx = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-        context = f" ({exc.context} that starts on line {ctx.line + 1})" if ctx is not None and getattr(exc, "context", None) else ""
+        what = getattr(exc, "context", None)
+        context = f" ({what} that starts on line {ctx.line + 1})" if ctx is not None and what else ""
         raise JuesuanError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}{context}", path,
                            mark.line + 1 if mark is not None else None) from exc
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
