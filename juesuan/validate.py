@@ -103,7 +103,8 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
 
     from juesuan.package.build import load_resources
     from juesuan.publish.databases import MANIFEST, package_errors, package_fingerprints
-    from juesuan.publish.fingerprint import duckdb_fingerprint, file_sha256, sqlite_fingerprints
+    from juesuan.publish.duckdb_build import duckdb_type
+    from juesuan.publish.fingerprint import duckdb_differences, file_sha256, sqlite_fingerprint
 
     out = package_errors(data_dir, descriptor)
     if out:
@@ -117,9 +118,15 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"{manifest_path}: not a build manifest ({exc}): run `make databases`"]
     spec = load_resources()
-    expected = package_fingerprints(spec, data_dir)
-    if recorded_tables != expected:
-        stale = sorted(k for k in expected if recorded_tables.get(k) != expected[k])
+    if manifest.get("datapackage_sha256") == file_sha256(descriptor):
+        # package_errors() proved every CSV is the one datapackage.json records, and it is the
+        # descriptor the build was made from: the recorded fingerprints are the package's
+        expected = recorded_tables
+    else:
+        expected = package_fingerprints(spec, data_dir)
+    if recorded_tables != expected or set(expected) != set(spec["resources"]):
+        stale = sorted({k for k in expected if recorded_tables.get(k) != expected[k]}
+                       | (set(expected) ^ set(spec["resources"])))
         out.append(f"{manifest_path}: the build was made from another package (tables {', '.join(stale)}): "
                    "run `make databases`")
     for name, sha in recorded_files.items():
@@ -130,7 +137,10 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
             out.append(f"{path}: changed since it was built (SHA-256 differs from {manifest_path.name})")
 
     def compare(store: Path, table: str, got: dict[str, object], what: str = "") -> None:
-        want = expected[table]
+        want = expected.get(table)
+        if want is None:
+            out.append(f"{store}: table {table} is not in the build manifest: run `make databases`")
+            return
         if got["rows"] != want["rows"]:
             out.append(f"{store}: table {table}{what} has {got['rows']} rows, the package has {want['rows']}")
         elif got["sha256"] != want["sha256"]:
@@ -142,9 +152,11 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             try:
                 for table, res in spec["resources"].items():
-                    reals, texts = sqlite_fingerprints(con, table, res["fields"])
-                    compare(db, table, reals)
-                    compare(db, table, texts, " (printed digits)")
+                    got = sqlite_fingerprint(con, table, res["fields"])
+                    compare(db, table, got)
+                    if got["real_mismatches"]:
+                        out.append(f"{db}: table {table}: {got['real_mismatches']} rows whose numbers (REAL) "
+                                   "differ from their printed digits")
             finally:
                 con.close()
         except sqlite3.Error as exc:   # garbage or foreign file: an input error, not a failed check
@@ -155,7 +167,13 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
             dcon = duckdb.connect(str(duck), read_only=True)
             try:
                 for table, res in spec["resources"].items():
-                    compare(duck, table, duckdb_fingerprint(dcon, table, res["fields"]))
+                    types = "{" + ", ".join(f"'{f['name']}': '{duckdb_type(f)}'" for f in res["fields"]) + "}"
+                    n, extra, missing = duckdb_differences(dcon, table, res["fields"], data_dir / f"{table}.csv", types)
+                    want = expected.get(table, {}).get("rows")
+                    if n != want:
+                        out.append(f"{duck}: table {table} has {n} rows, the package has {want}")
+                    elif extra or missing:
+                        out.append(f"{duck}: table {table} differs from data/{table}.csv ({extra} rows not in the package)")
             finally:
                 dcon.close()
         except duckdb.Error as exc:

@@ -33,6 +33,7 @@ def build_duckdb(data_dir: Path = DATA, out: Path = BUILD / "juesuan.duckdb", pa
     for stale in (out, out.with_name(out.name + ".wal")):
         stale.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
+    con.execute("SET enable_progress_bar = false")   # a build prints results, not terminal animations
     try:
         for name, res in spec["resources"].items():
             cols = ", ".join(f'"{f["name"]}" {duckdb_type(f)}' for f in res["fields"])
