@@ -18,6 +18,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def _row_hash(kinds: Sequence[str], row: Sequence[Any]) -> int:
     key = tuple(kinds)
     convs = _converters.get(key)
     if convs is None:
-        convs = _converters[key] = [_FAST.get(k) or (lambda v, k=k: canonical(k, v)) for k in kinds]
+        convs = _converters[key] = [_FAST.get(k) or partial(canonical, k) for k in kinds]
     text = "\x1f".join([c(v) for c, v in zip(convs, row, strict=True)])
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
 
