@@ -140,7 +140,12 @@ class Source:
 
     @property
     def text(self) -> str:
-        return self._text if self._text is not None else read_text(self.path)
+        if self._text is not None:
+            return self._text
+        raw = read_bytes(self.path)
+        if hashlib.sha256(raw).hexdigest() != self.row["sha256"]:   # changed since load_sources checked it
+            raise JuesuanError("changed while the build was reading it (hash differs from sources.csv)", self.path)
+        return decode(raw, self.path)
 
     @property
     def doc_id(self) -> str:
