@@ -179,16 +179,17 @@ def load_checked_yaml(path: Path, schema_path: Path = METADATA_SCHEMA) -> dict[s
     from juesuan.sources import decode, read_bytes
 
     text = decode(read_bytes(path), path)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
+        data = yaml.load(text, Loader=loader)
+        node = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark, ctx = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
         what = getattr(exc, "context", None)
         context = f" ({what} that starts on line {ctx.line + 1})" if ctx is not None and what else ""
         raise JuesuanError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}{context}", path,
                            mark.line + 1 if mark is not None else None) from exc
-    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    schema = yaml.load(schema_path.read_text(encoding="utf-8"), Loader=loader)
     validator = jsonschema.Draft202012Validator(schema)
     errs = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errs:
