@@ -106,8 +106,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors += gx.problems
     counts = summarise(checks)
     print("checks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"Great Expectations: {gx.evaluated} expectations evaluated"
-          + (f"; Data Docs: {gx.docs_index.relative_to(Path.cwd()) if gx.docs_index.is_relative_to(Path.cwd()) else gx.docs_index}" if gx.docs_index else ""))
+    docs = gx.docs_index
+    if docs is not None and docs.is_relative_to(Path.cwd()):
+        docs = docs.relative_to(Path.cwd())
+    print(f"Great Expectations: {gx.evaluated} expectations evaluated" + (f"; Data Docs: {docs}" if docs else ""))
     print(f"time: served databases+frictionless+provenance {t1 - t0:.2f}s, rules {t2 - t1:.2f}s, GX import {gx.import_seconds:.2f}s, "
           f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
     if errors:
