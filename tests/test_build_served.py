@@ -157,3 +157,41 @@ def test_provenance_errors_name_the_physical_line(tmp_path):
     errors = provenance_errors(root / "datapackage.json", root / "sources")
     assert len(errors) == 1
     assert "facts.csv:4:" in errors[0], errors        # header 1, first row lines 2-3, second row line 4
+
+
+def test_a_crlf_source_with_bom_builds_and_quotes_its_text(tmp_path):
+    """A source saved on Windows (BOM, CRLF) is read, and every fact still quotes the text at its span."""
+    import hashlib
+
+    root = make_sandbox(tmp_path)
+    src = root / "data" / "sources" / "pingchang-2019.txt"
+    text = src.read_text(encoding="utf-8")
+    assert "\r" not in text
+    raw = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+    src.write_bytes(raw)
+    sources_csv = root / "data" / "sources" / "sources.csv"
+    rows = list(csv.DictReader(io.StringIO(sources_csv.read_text(encoding="utf-8"))))
+    for r in rows:
+        if r["doc_id"] == "pingchang-2019":
+            r["sha256"], r["bytes"] = hashlib.sha256(raw).hexdigest(), str(len(raw))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    sources_csv.write_text(buf.getvalue(), encoding="utf-8")
+    out = run(root, "package")
+    assert out.returncode == 0, out.stderr
+    facts = [r for r in csv.DictReader(io.StringIO((root / "data" / "facts.csv").read_text(encoding="utf-8")))
+             if r["doc_id"] == "pingchang-2019"]
+    from juesuan.paths import DATA
+
+    committed = [r for r in csv.DictReader(io.StringIO((DATA / "facts.csv").read_text(encoding="utf-8")))
+                 if r["doc_id"] == "pingchang-2019"]
+    assert [(r["metric"], r["measure"], r["value"]) for r in facts] == \
+        [(r["metric"], r["measure"], r["value"]) for r in committed]   # same figures as the LF file
+    assert provenance_errors(root / "datapackage.json", root / "data" / "sources") == []
+    lines = [r for r in csv.DictReader(io.StringIO((root / "data" / "source_text.csv").read_text(encoding="utf-8")))
+             if r["doc_id"] == "pingchang-2019"]
+    assert lines and not any(r["text"].endswith("\r") for r in lines)
+    decoded = raw.decode("utf-8-sig")
+    assert all(decoded[int(r["char_start"]):int(r["char_end"])] == r["text"] for r in lines)
