@@ -53,8 +53,9 @@ def cmd_check_sources(args: argparse.Namespace) -> int:
 def _recover() -> None:
     """Finish or discard what a killed run left (staging dirs, temporaries) before any work."""
     from juesuan.paths import BUILD, DATA, ROOT
-    from juesuan.staging import clean_stale
+    from juesuan.staging import clean_stale, hold_build_lock
 
+    hold_build_lock(ROOT)
     clean_stale(ROOT, DATA, BUILD)
 
 

@@ -121,6 +121,26 @@ def recover(staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+_held: list[int] = []
+
+
+def hold_build_lock(root: Path) -> None:
+    """Hold `root/.juesuan.lock` (flock) until the process exits: two builds at once would
+    clean up each other's staging directories. A second command waits and says so."""
+    import fcntl
+    import sys
+
+    if _held:
+        return
+    fd = os.open(root / ".juesuan.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"waiting for another juesuan command to finish (lock {root / '.juesuan.lock'})", file=sys.stderr)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    _held.append(fd)
+
+
 def clean_stale(*dirs: Path) -> list[Path]:
     """Recover staging dirs and remove temporaries a killed run left in `dirs`."""
     removed = []

@@ -161,3 +161,24 @@ def test_stale_temporaries_are_cleaned_at_start(variants):
     assert run(root, "databases").returncode == 0
     assert not any(p.exists() for p in stale)
     assert temporaries(root) == []
+
+
+def test_a_second_command_waits_instead_of_cleaning_up_a_running_build(variants):
+    """Two builds at once would delete each other's staging directories: the second waits."""
+    import fcntl
+
+    root, original, _ = variants
+    fd = os.open(root / ".juesuan.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)                 # "another build is running"
+    staging = root / ".staging-package"
+    staging.mkdir()                                 # ... and has a staging directory
+    proc = popen(root, "package")
+    try:
+        time.sleep(3)
+        assert proc.poll() is None and staging.exists()
+    finally:
+        os.rmdir(staging)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert proc.wait(timeout=300) == 0
+    assert package_state(root) == original and temporaries(root) == []
