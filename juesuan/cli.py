@@ -112,7 +112,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if docs is not None and docs.is_relative_to(Path.cwd()):
         docs = docs.relative_to(Path.cwd())
     print(f"Great Expectations: {gx.evaluated} expectations evaluated" + (f"; Data Docs: {docs}" if docs else ""))
-    print(f"time: served databases {ts - t0:.2f}s, frictionless+provenance {t1 - ts:.2f}s, rules {t2 - t1:.2f}s, GX import {gx.import_seconds:.2f}s, "
+    print(f"time: served databases {ts - t0:.2f}s, frictionless+provenance {t1 - ts:.2f}s, rules {t2 - t1:.2f}s, "
+          f"GX import {gx.import_seconds:.2f}s, "
           f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
     if errors:
         print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
