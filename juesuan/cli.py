@@ -85,9 +85,16 @@ def _rel(p: Path) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     import time
 
-    from juesuan.rules.engine import run_rules, summarise
+    from juesuan.rules.engine import summarise
     from juesuan.rules.gx_suites import run_gx
-    from juesuan.validate import frictionless_errors, integrity_errors, provenance_errors, served_errors
+    from juesuan.validate import (
+        finding_counts,
+        frictionless_errors,
+        integrity_errors,
+        provenance_errors,
+        published_checks,
+        served_errors,
+    )
 
     _recover()
     t0 = time.perf_counter()
@@ -95,7 +102,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ts = time.perf_counter()
     errors = served + frictionless_errors() + provenance_errors()
     t1 = time.perf_counter()
-    checks = run_rules()
+    checks = published_checks()
     errors += integrity_errors(checks)
     t2 = time.perf_counter()
     if served:
@@ -108,6 +115,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors += gx.problems
     counts = summarise(checks)
     print("checks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(finding_counts().items())))
     docs = gx.docs_index
     if docs is not None and docs.is_relative_to(Path.cwd()):
         docs = docs.relative_to(Path.cwd())

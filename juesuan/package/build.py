@@ -17,9 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, cast
-
-import yaml
+from typing import Any
 
 from juesuan.classification import load_classification
 from juesuan.csvio import CsvSink, read_csv
@@ -29,16 +27,9 @@ from juesuan.extract.lexicon import LEXICON_PATH, default_lexicon
 from juesuan.package.curated import known_units, printed_sign_error, unit_error
 from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
+from juesuan.schema import RESOURCES_YML, load_resources  # noqa: F401  (kept importable from here)
 from juesuan.sources import Source, load_sources
 from juesuan.staging import Staging, _crash_point
-
-RESOURCES_YML = Path(__file__).with_name("resources.yml")
-
-
-def load_resources() -> dict[str, Any]:
-    """resources.yml (with libyaml's C parser when present: the pure-Python one costs ~0.3 s a file)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(RESOURCES_YML.read_text(encoding="utf-8"), Loader=loader)
 
 
 def columns(spec: dict[str, Any], name: str) -> list[str]:
@@ -218,7 +209,8 @@ def build_tables(check: bool = True) -> Package:
     spec = load_resources()
     if check:
         check_inputs(spec)
-    sources = sorted(load_sources(lazy=True), key=lambda s: s.doc_id)
+    loaded = load_sources(lazy=True)               # sources.csv order (the rules report in it)
+    sources = sorted(loaded, key=lambda s: s.doc_id)
     by_id = {s.doc_id: s for s in sources}
     texts = SourceTexts(sources)
     metrics = read_csv(METRICS_CSV, columns(spec, "metrics"))
@@ -232,6 +224,7 @@ def build_tables(check: bool = True) -> Package:
 
     entity_names = {e["entity_id"]: e["name"] for e in entities}
     fact_rows: list[dict[str, object]] = []
+    all_facts: list[Fact] = []
     documents = []
     for s in sources:
         text = s.text
@@ -242,6 +235,7 @@ def build_tables(check: bool = True) -> Package:
         facts = merge_facts(extracted, curated_by_doc.get(s.doc_id, []))
         starts = line_starts(text)
         fact_rows.extend(fact_row(f, text, starts) for f in facts)
+        all_facts.extend(facts)
         row: dict[str, object] = {k: v for k, v in s.row.items() if not k.startswith("_")}
         row["label"] = f"{entity_names.get(s.row['entity_id'], s.row['entity_id'])} {s.row['fiscal_year']}"
         row["chars"] = len(text)
@@ -249,19 +243,11 @@ def build_tables(check: bool = True) -> Package:
         row["facts"] = len(facts)
         documents.append(row)
     from juesuan.package.curated import classification_tables, line_items, load_indicators, load_scores
-    from juesuan.rules.curated_checks import indicator_checks, score_checks
-    from juesuan.rules.engine import Engine, facts_from_rows, load_rules
-    from juesuan.rules.findings import check_row, finding_rows, load_acks
+    from juesuan.rules.tables import rule_tables
 
     indicators = load_indicators(texts, metric_ids)
     scores, totals = load_scores(texts)
-    rules = load_rules()
-    rule_facts = facts_from_rows(fact_rows)
-    checks = Engine(rule_facts, rules, {str(d["doc_id"]): {k: str(v) for k, v in d.items()} for d in documents},
-                    classification).run()
-    # the rules only look texts up by doc_id: the lazy mapping stands in for a dict
-    lazy_texts = cast(dict[str, str], texts)
-    checks += score_checks(scores, totals, lazy_texts) + indicator_checks(indicators, rule_facts, lazy_texts)
+    rule_rows = rule_tables(all_facts, loaded, classification, indicators, scores, totals)
     codes, names = classification_tables(classification)
     items_sum: dict[str, Decimal] = {}
     for x in scores:
@@ -280,8 +266,7 @@ def build_tables(check: bool = True) -> Package:
         "performance_indicators": indicators,
         "score_items": scores,
         "score_totals": totals,
-        "checks": [check_row(c) for c in checks],
-        "findings": finding_rows(checks, load_acks(), rules["explanations"]),
+        **rule_rows,
     }
     return Package(tables, spec)
 
