@@ -209,4 +209,6 @@ def test_spending_kinds_a_body_may_not_have_are_optional_parts():
     assert outcome(run(total, basic, project, fact("expenditure_operating", "229.00")), "basic_plus_project") == "pass"
     # without a 经营支出 the two kinds must make the whole: a shortfall is an error, not an omission
     assert outcome(run(total, basic, project), "basic_plus_project") == "fail"
-    assert outcome(run(fact("expenditure_total", "1381.40"), basic, project), "basic_plus_project") == "pass"
+    other_total = fact("expenditure_total", "1381.40", line=5)
+    assert outcome(run(other_total, fact("expenditure_basic", "820.60", line=5), fact("expenditure_project", "560.80", line=5)),
+                   "basic_plus_project") == "pass"
