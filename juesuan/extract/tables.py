@@ -28,6 +28,7 @@ from itertools import pairwise
 from typing import Any
 
 from juesuan.errors import JuesuanError
+from juesuan.extract.facts import Fact
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.table_cells import (
     CODE_RE,
@@ -39,7 +40,6 @@ from juesuan.extract.table_cells import (
 )
 from juesuan.extract.table_rows import RowReader
 from juesuan.extract.table_vocabulary import default_vocabulary, load_vocabulary
-from juesuan.model import Fact
 
 __all__ = ["load_vocabulary", "read_tables"]
 
@@ -185,7 +185,7 @@ class TableReader(RowReader):
             return False
         first_num = next((n for n, k in enumerate(keys) if k.role == "number" and n > label_from), None)
         if not first_num or any(k.role != "number" and not self.is_blank_value(t)
-                                for k, t in zip(keys[first_num:], tokens[first_num:], strict=True)):
+                                for k, t in zip(keys[first_num:], tokens[first_num:], strict=False)):
             return False
         nums = tokens[first_num:]
         columns = sum(1 for k in self.st.header if k.role == "value")
