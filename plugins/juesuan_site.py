@@ -1,24 +1,51 @@
-"""Datasette plugin for juesuan: provenance pages, links from every figure to its
-sentence, the source reader, and the downloads on the home page.
+"""Datasette plugin for juesuan: the pages a reader uses.
+
+Provenance pages, links from every figure to its sentence, the source
+reader, Chinese search (table boxes and one search across sources, facts
+and findings), the home page's data, the README/licence pages and the
+downloads with their content types.
 
 Read-only by construction: every query is a SELECT on the immutable database.
 """
 from __future__ import annotations
 
+import contextvars
 import json
+import mimetypes
 import os
+import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # the plugin ships inside the repository and uses its package
+    sys.path.insert(0, str(ROOT))
+
+from juesuan.publish import cells  # noqa: E402
+from juesuan.publish.search import match_expression, register_functions, terms  # noqa: E402
+
 DB = "juesuan"
 CONTEXT_LINES = 3
-DIST = Path(os.environ.get("JUESUAN_DIST", Path(__file__).resolve().parent.parent / "build" / "dist"))
-MANIFEST = DIST / "manifest.json"
+SEARCH_LIMIT = 200
+
+# what each download is, so a browser saves it instead of showing it as text
+CONTENT_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".zip": "application/zip",
+    ".parquet": "application/vnd.apache.parquet",
+    ".duckdb": "application/octet-stream",
+}
+# the search terms of the request being rendered, so cells can mark them
+# (render_cell has no request argument in Datasette 0.65)
+_SEARCH_WORDS: contextvars.ContextVar[list[str]] = contextvars.ContextVar("juesuan_search_words", default=[])
 
 
 def fact_url(datasette, fact_id: str) -> str:
@@ -30,27 +57,98 @@ def finding_url(datasette, finding_id: str) -> str:
 
 
 def source_url(datasette, doc_id: str, line: int | None = None) -> str:
-    return datasette.urls.path(f"/-/source/{quote(doc_id, safe='')}") + (f"#L{line}" if line else "")
+    return datasette.urls.path(f"/-/source/{quote(str(doc_id), safe='')}") + (f"#L{line}" if line else "")
+
+
+def _link(href: str, cls: str, content: Markup | str) -> Markup:
+    return Markup(f'<a class="{cls}" href="{escape(href)}">') + escape(content) + Markup("</a>")
+
+
+def _is_fact_id(value: Any) -> bool:
+    return isinstance(value, str) and value.count(":") >= 3
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    """Links to provenance/finding/source pages, numbers as printed, search hits marked."""
+    value = cells.raw(value)
     if value is None or value == "":
         return None
-    keys = row.keys() if hasattr(row, "keys") else []
-    if column in ("fact_id", "fact_a", "fact_b") and isinstance(value, str) and value.count(":") >= 3:
-        return Markup(f'<a class="provenance" href="{escape(fact_url(datasette, value))}">{escape(value)}</a>')
+    keys = set(row.keys()) if hasattr(row, "keys") else set()
+
+    def cell(name: str) -> Any:
+        return cells.raw(row[name]) if name in keys else None
+
+    words = _SEARCH_WORDS.get()
+    text = cells.highlight(str(value), words) if isinstance(value, str) else escape(str(value))
+    if column in ("fact_id", "fact_a", "fact_b") and _is_fact_id(value):
+        return _link(fact_url(datasette, value), "provenance", value)
     if column == "finding_id" and isinstance(value, str):
-        return Markup(f'<a class="provenance" href="{escape(finding_url(datasette, value))}">{escape(value)}</a>')
+        return _link(finding_url(datasette, value), "provenance", value)
     if column in ("quote", "quote_a", "quote_b"):
-        ref = {"quote": "fact_id", "quote_a": "fact_a", "quote_b": "fact_b"}[column]
-        if ref in keys and row[ref] and str(row[ref]).count(":") >= 3:
-            return Markup(f'<a class="quote" href="{escape(fact_url(datasette, row[ref]))}">{escape(value)}</a>')
-    if column in ("explanation_zh", "explanation_en") and "finding_id" in keys and row["finding_id"]:
-        return Markup(f'<a class="finding" href="{escape(finding_url(datasette, row["finding_id"]))}">{escape(value)}</a>')
-    if column == "text" and "doc_id" in keys and "line" in keys:
-        return Markup(f'<a class="source-line" href="{escape(source_url(datasette, row["doc_id"], row["line"]))}">{escape(value)}</a>')
+        ref = cell({"quote": "fact_id", "quote_a": "fact_a", "quote_b": "fact_b"}[column])
+        if _is_fact_id(ref):
+            return _link(fact_url(datasette, ref), "quote", text)
+    if column in ("explanation_zh", "explanation_en") and cell("finding_id"):
+        return _link(finding_url(datasette, cell("finding_id")), "finding", text)
+    if column == "text" and cell("doc_id") and cell("line"):
+        return _link(source_url(datasette, cell("doc_id"), cell("line")), "source-line", text)
+    if table == "documents" and column == "label" and cell("doc_id"):
+        doc = cell("doc_id")
+        figures = datasette.urls.path(f"/{DB}/figures_of_document?doc_id={quote(str(doc), safe='')}")
+        return (_link(source_url(datasette, doc), "source-doc", text) + Markup(" · ")
+                + _link(figures, "figures", "数字 figures"))
+    if isinstance(value, float):
+        printed = cell(f"{column}_text")
+        if column == "value":
+            return cells.number(value, printed, cell("unit"), cell("measure"))
+        if printed is not None or value.is_integer():
+            return cells.number(value, printed)
+    if words and isinstance(value, str) and text != escape(value):
+        return text
     return None
+
+
+def _search_tables(datasette) -> dict[str, str]:
+    """table -> its bigram search index (built by sqlite_build as <table>_search)."""
+    db = datasette.get_database(DB)
+    cached = getattr(datasette, "_juesuan_search_tables", None)
+    if cached is None:
+        conn = db.connect()
+        try:
+            names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        finally:
+            conn.close()
+        cached = {n[: -len("_search")]: n for n in names if n.endswith("_search") and n[: -len("_search")] in names}
+        datasette._juesuan_search_tables = cached
+    return cached
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    """`?_search=` on a table with a bigram index: any length of Chinese, 2 characters included.
+    Runs last so its `supports_search` wins over Datasette's own (which sees no FTS table)."""
+    if database != DB:
+        return None
+    index = _search_tables(datasette).get(table)
+    if index is None:
+        return None
+    query = request.args.get("_search", "")
+    _SEARCH_WORDS.set(terms(query))
+    context = {"supports_search": True, "search": query}
+    if not query.strip():
+        return FilterArguments([], extra_context=context)
+    expression = match_expression(query)
+    if expression is None:
+        return FilterArguments(["0"], human_descriptions=[f'search matches "{query}"'], extra_context=context)
+    return FilterArguments(
+        [f"rowid in (select rowid from [{index}] where [{index}] match :juesuan_search)"],
+        {"juesuan_search": expression}, [f'search matches "{query}"'], context)
+
+
+@hookimpl
+def prepare_connection(conn):
+    register_functions(conn)
 
 
 async def _one(db, sql: str, params: dict) -> dict | None:
@@ -92,6 +190,7 @@ async def provenance(request, datasette):
                           join metrics m on m.metric = f.metric where f.fact_id = :id""", {"id": fact_id})
     if f is None:
         raise NotFound(f"No fact {fact_id}")
+    f["shown"] = cells.number(f["value"], f["value_text"], f["unit"] or "（无单位 / no unit）", f["measure"])
     context = await _context(db, f["doc_id"], f["char_start"], f["char_end"],
                              [(f["char_start"], f["char_end"], "quote"), (f["value_start"], f["value_end"], "number")])
     siblings = (await db.execute(
@@ -105,6 +204,7 @@ async def provenance(request, datasette):
         "f": f, "context": context, "siblings": [dict(r) | {"url": fact_url(datasette, r["fact_id"])} for r in siblings],
         "checks": [dict(r) | {"url": finding_url(datasette, r["check_id"])} for r in checks],
         "source_url": source_url(datasette, f["doc_id"], f["line"]),
+        "signed": f["measure"] in cells.SIGNED_MEASURES,
     }, request=request))
 
 
@@ -112,7 +212,7 @@ async def finding(request, datasette):
     db = datasette.get_database(DB)
     fid = tilde_decode(request.url_vars["finding_id"])
     c = await _one(db, """select c.*, d.fiscal_year, e.name as entity_name, fi.explanation_zh, fi.explanation_en,
-                          fi.reason, fi.acknowledged, fi.severity as finding_severity
+                          fi.reason, fi.acknowledged
                           from checks c join documents d on d.doc_id = c.doc_id join entities e on e.entity_id = d.entity_id
                           left join findings fi on fi.finding_id = c.check_id where c.check_id = :id""", {"id": fid})
     if c is None:
@@ -124,8 +224,12 @@ async def finding(request, datasette):
             f["context"] = await _context(db, f["doc_id"], f["char_start"], f["char_end"],
                                           [(f["char_start"], f["char_end"], "quote"), (f["value_start"], f["value_end"], "number")])
             f["url"] = fact_url(datasette, fact_id)
+            f["shown"] = cells.number(f["value"], f["value_text"], f["unit"], f["measure"])
             facts.append(f)
-    return Response.html(await datasette.render_template("finding.html", {"c": c, "facts": facts}, request=request))
+    units = sorted({f["unit"] for f in facts if f["unit"]})
+    unit = units[0] if len(units) == 1 else ""
+    return Response.html(await datasette.render_template("finding.html", {
+        "c": c, "facts": facts, "unit": unit, "source_url": source_url(datasette, c["doc_id"])}, request=request))
 
 
 async def source(request, datasette):
@@ -136,7 +240,100 @@ async def source(request, datasette):
     if d is None:
         raise NotFound(f"No document {doc_id}")
     lines = (await db.execute("select line, text from source_text where doc_id = :d order by line", {"d": doc_id})).rows
-    return Response.html(await datasette.render_template("source.html", {"d": d, "lines": lines}, request=request))
+    figures = datasette.urls.path(f"/{DB}/figures_of_document?doc_id={quote(doc_id, safe='')}")
+    return Response.html(await datasette.render_template(
+        "source.html", {"d": d, "lines": lines, "figures_url": figures}, request=request))
+
+
+async def _search_all(datasette, query: str) -> dict[str, Any]:
+    """One query across sources, facts and findings, each hit with its link and the words marked."""
+    db = datasette.get_database(DB)
+    expression = match_expression(query)
+    words = terms(query)
+    sections: list[dict[str, Any]] = []
+    if expression is None:
+        return {"q": query, "sections": sections, "total": 0}
+    specs = [
+        ("source_text", "原文 / Sources",
+         """select s.doc_id, s.line, s.text, d.label from source_text s join documents d on d.doc_id = s.doc_id
+            where s.rowid in (select rowid from source_text_search where source_text_search match :m)
+            order by d.fiscal_year, s.doc_id, s.line"""),
+        ("facts", "数字 / Figures",
+         """select f.fact_id, f.value, f.value_text, f.unit, f.measure, f.quote, m.label_zh, d.label
+            from facts f join metrics m on m.metric = f.metric join documents d on d.doc_id = f.doc_id
+            where f.rowid in (select rowid from facts_search where facts_search match :m)
+            order by d.fiscal_year, f.doc_id, f.value_start"""),
+        ("findings", "对不上的地方 / Findings",
+         """select fi.finding_id, fi.explanation_zh, fi.explanation_en, fi.quote_a, fi.quote_b, d.label
+            from findings fi join documents d on d.doc_id = fi.doc_id
+            where fi.rowid in (select rowid from findings_search where findings_search match :m)
+            order by d.fiscal_year, fi.doc_id, fi.finding_id"""),
+    ]
+    total = 0
+    for key, title, sql in specs:
+        rows = (await db.execute(sql, {"m": expression})).rows
+        hits = []
+        for r in rows[:SEARCH_LIMIT]:
+            if key == "source_text":
+                hits.append({"url": source_url(datasette, r["doc_id"], r["line"]), "where": f'{r["label"]} · 第 {r["line"]} 行',
+                             "text": cells.highlight(r["text"] or "", words)})
+            elif key == "facts":
+                hits.append({"url": fact_url(datasette, r["fact_id"]),
+                             "where": f'{r["label"]} · {r["label_zh"]} '
+                                      + str(cells.number(r["value"], r["value_text"], r["unit"], r["measure"]).striptags()),
+                             "text": cells.highlight(r["quote"] or "", words)})
+            else:
+                texts = [r["explanation_zh"] or "", r["quote_a"] or "", r["quote_b"] or ""]
+                hits.append({"url": finding_url(datasette, r["finding_id"]), "where": r["label"],
+                             "text": Markup(" · ").join(cells.highlight(t, words) for t in texts if t)})
+        total += len(rows)
+        sections.append({"key": key, "title": title, "count": len(rows), "hits": hits,
+                         "table_url": datasette.urls.path(f"/{DB}/{key}?_search={quote(query)}")})
+    return {"q": query, "sections": sections, "total": total}
+
+
+async def search(request, datasette):
+    query = request.args.get("q", "").strip()[:200]
+    context = await _search_all(datasette, query) if query else {"q": "", "sections": [], "total": 0}
+    return Response.html(await datasette.render_template("search.html", context, request=request))
+
+
+def _dist() -> Path:
+    """The downloads directory (`make dist`); JUESUAN_DIST points a test at its own build."""
+    return Path(os.environ.get("JUESUAN_DIST", ROOT / "build" / "dist"))
+
+
+def _manifest() -> list[dict[str, Any]]:
+    manifest = _dist() / "manifest.json"
+    if not manifest.exists():
+        return []
+    return json.loads(manifest.read_text(encoding="utf-8"))["files"]
+
+
+async def download(request, datasette):
+    """A published file, only if the manifest lists it, with its real content type."""
+    path = request.url_vars["path"]
+    if path not in {f["path"] for f in _manifest()}:
+        raise NotFound("No such download")
+    target = _dist() / path
+    suffix = target.suffix.lower()
+    content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return Response(target.read_bytes(), content_type=content_type,
+                    headers={"content-disposition": f'attachment; filename="{target.name}"'})
+
+
+def _markdown_page(path: Path, title: str):
+    async def page(request, datasette):
+        import markdown  # installed with datasette-render-markdown
+
+        html = Markup(markdown.markdown(path.read_text(encoding="utf-8"), extensions=["tables", "fenced_code"]))
+        return Response.html(await datasette.render_template(
+            "page.html", {"page_title": title, "body": html}, request=request))
+    return page
+
+
+async def licence(request, datasette):
+    return Response.html(await datasette.render_template("licence.html", {}, request=request))
 
 
 @hookimpl
@@ -145,14 +342,53 @@ def register_routes():
         (r"^/-/provenance/(?P<fact_id>[^/]+)$", provenance),
         (r"^/-/finding/(?P<finding_id>[^/]+)$", finding),
         (r"^/-/source/(?P<doc_id>[a-z0-9-]+)$", source),
+        (r"^/-/search$", search),
+        (r"^/-/download/(?P<path>[a-z0-9_-]+(?:/[a-z0-9_.-]+)?\.[a-z]+)$", download),
+        (r"^/-/about$", _markdown_page(ROOT / "README.md", "关于 / About juesuan")),
+        (r"^/-/licence$", licence),
     ]
 
 
+async def _findings_per_document(datasette) -> list[dict[str, Any]]:
+    db = datasette.get_database(DB)
+    cols = {r["name"] for r in (await db.execute("pragma table_info(findings)")).rows}
+    severity = "f.severity" if "severity" in cols else "'finding'"
+    rows = (await db.execute(f"""
+        select d.doc_id, d.label, d.fiscal_year, count(f.finding_id) as findings,
+               sum(case when {severity} = 'error' then 1 else 0 end) as errors
+        from documents d left join findings f on f.doc_id = d.doc_id
+        group by d.doc_id order by d.fiscal_year, d.doc_id""")).rows
+    return [dict(r) | {"url": datasette.urls.path(f"/{DB}/where_numbers_dont_add_up?doc_id={quote(r['doc_id'])}"),
+                       "findings_url": datasette.urls.path(f"/{DB}/findings?doc_id={quote(r['doc_id'])}"),
+                       "source_url": source_url(datasette, r["doc_id"])} for r in rows]
+
+
+# the tables a reader browses from the home page, most useful first (the rest are on /juesuan)
+HOME_TABLES = ("facts_labelled", "facts", "findings", "documents", "source_text", "entities", "metrics", "checks")
+
+
+async def _browse(datasette) -> dict[str, Any]:
+    db = datasette.get_database(DB)
+    tables = []
+    for name in HOME_TABLES:
+        if not await db.table_exists(name) and name not in await db.view_names():
+            continue
+        meta = datasette.table_metadata(DB, name)
+        count = (await db.execute(f"select count(*) from [{name}]")).first()[0]
+        tables.append({"url": datasette.urls.table(DB, name), "title": meta.get("title") or name,
+                       "description": meta.get("description") or "", "count": count})
+    queries = [{"url": datasette.urls.path(f"/{DB}/{name}"), "title": q.get("title") or name}
+               for name, q in (datasette.metadata("queries", database=DB) or {}).items()]
+    return {"browse_tables": tables, "browse_queries": queries}
+
+
 @hookimpl
-def extra_template_vars(template, datasette):
-    if template != "index.html":
-        return {}
-    downloads = []
-    if MANIFEST.exists():
-        downloads = json.loads(MANIFEST.read_text(encoding="utf-8"))["files"]
-    return {"downloads": downloads, "dist_url": datasette.urls.path("/dist/")}
+def extra_template_vars(template, datasette, table):
+    if template == "index.html":
+        async def home() -> dict[str, Any]:
+            return {"downloads": _manifest(), "download_url": datasette.urls.path("/-/download/"),
+                    "per_document": await _findings_per_document(datasette), **await _browse(datasette)}
+        return home
+    if template == "table.html":
+        return {"juesuan_order": lambda names: cells.column_order(table, names)}
+    return {}

@@ -34,15 +34,7 @@ SHOTS = BUILD / "screenshots"
 def site(built, tmp_path_factory):
     from juesuan.publish.dist import build_dist
 
-    dist = tmp_path_factory.mktemp("dist") / "dist"
-    # the downloads are built from the repository's build/ outputs; use the test build instead
-    import juesuan.publish.dist as dist_mod
-    orig_build = dist_mod.BUILD
-    dist_mod.BUILD = built["duckdb"].parent
-    try:
-        build_dist(dist)
-    finally:
-        dist_mod.BUILD = orig_build
+    dist = build_dist(tmp_path_factory.mktemp("dist") / "dist", built["duckdb"].parent)
     env = dict(os.environ, JUESUAN_DIST=str(dist))
     extra = ["--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
              "--static", f"dist:{dist}", "--setting", "allow_download", "off"]

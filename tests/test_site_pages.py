@@ -1,0 +1,156 @@
+"""Every page of the site answers 200, as HTML a person would get.
+
+Generated from the database's own table and view list and from metadata's
+canned queries, so a new table, view or query is covered without editing
+this file: each table/view by default, with `_search` where it has a search
+box, with a facet, sorted by each column, one row page per table; each canned
+query with parameters taken from the data; and the plugin's own pages
+(provenance of every fact, every check, every source, search, dashboard,
+about/licence, every download). Requests go through Datasette's in-process
+client (fast, no port), with the plugin and templates the server uses.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+from urllib.parse import quote, urlencode
+
+import pytest
+from datasette.app import Datasette
+from datasette.utils import path_from_row_pks, tilde_encode
+
+from juesuan.paths import ROOT
+from juesuan.publish.dist import build_dist
+
+DB = "juesuan"
+
+
+@pytest.fixture(scope="module")
+def site(built, tmp_path_factory):
+    """(datasette, sqlite connection) configured as `make serve` configures the server."""
+    dist = build_dist(tmp_path_factory.mktemp("dist") / "dist", built["duckdb"].parent)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUESUAN_DIST", str(dist))
+    ds = Datasette(immutables=[str(built["sqlite"])], metadata=json.loads(built["metadata"].read_text(encoding="utf-8")),
+                   plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"),
+                   settings={"allow_download": False, "default_page_size": 100, "max_returned_rows": 2000,
+                             "sql_time_limit_ms": 3000})
+    yield ds, sqlite3.connect(built["sqlite"]), dist
+    mp.undo()
+
+
+def fetch_all(ds: Datasette, paths: list[str]) -> dict[str, tuple[int, str]]:
+    async def go() -> dict[str, tuple[int, str]]:
+        out = {}
+        for p in paths:
+            r = await ds.client.get(p)
+            out[p] = (r.status_code, r.text if "text/html" in r.headers.get("content-type", "") else "")
+        return out
+    return asyncio.run(go())
+
+
+def assert_all_ok(ds: Datasette, paths: list[str]) -> dict[str, tuple[int, str]]:
+    assert paths
+    got = fetch_all(ds, paths)
+    bad = {p: s for p, (s, _) in got.items() if s != 200}
+    assert not bad, f"{len(bad)} of {len(paths)} pages not 200: {dict(list(bad.items())[:20])}"
+    return got
+
+
+def relations(ds: Datasette) -> tuple[list[str], list[str], set[str]]:
+    async def go():
+        db = ds.get_database(DB)
+        return await db.table_names(), await db.view_names(), set(await db.hidden_table_names())
+    return asyncio.run(go())
+
+
+def columns(con: sqlite3.Connection, name: str) -> list[str]:
+    return [r[1] for r in con.execute(f"pragma table_info([{name}])")]
+
+
+def searchable(ds: Datasette, table: str) -> bool:
+    html = fetch_all(ds, [f"/{DB}/{table}"])[f"/{DB}/{table}"][1]
+    return 'name="_search"' in html
+
+
+def test_every_table_and_view_in_every_view(site):
+    ds, con, _ = site
+    tables, views, hidden = relations(ds)
+    paths = []
+    for name in tables + views:
+        base = f"/{DB}/{tilde_encode(name)}"
+        paths.append(base)
+        if name in hidden:
+            continue
+        cols = columns(con, name)
+        paths.append(f"{base}?_facet={quote(cols[0])}")
+        paths += [f"{base}?_sort={quote(c)}" for c in cols] + [f"{base}?_sort_desc={quote(c)}" for c in cols]
+        if searchable(ds, name):
+            paths += [f"{base}?_search={quote(t)}" for t in ("医保", "三公", "公务用车", "局", "2022", "。")]
+    got = assert_all_ok(ds, paths)
+    assert all('class="rows-and-columns"' in got[f"/{DB}/{t}"][1] for t in ("facts", "findings", "source_text"))
+
+
+def test_a_row_page_per_table(site):
+    ds, con, _ = site
+    tables, _, hidden = relations(ds)
+    paths = []
+    for name in tables:
+        if name in hidden:
+            continue
+        pks = [r[1] for r in sorted(con.execute(f"pragma table_info([{name}])"), key=lambda r: r[5]) if r[5]]
+        con.row_factory = sqlite3.Row
+        row = con.execute(f"select rowid, * from [{name}] limit 1").fetchone()
+        con.row_factory = None
+        if row is None:
+            continue
+        paths.append(f"/{DB}/{tilde_encode(name)}/{path_from_row_pks(row, pks, not pks)}")
+    assert len(paths) >= 10
+    assert_all_ok(ds, paths)
+
+
+def canned_params(con: sqlite3.Connection) -> dict[str, str]:
+    """A value from the data for each parameter a canned query may take."""
+    doc_id, body = con.execute("select d.doc_id, e.name from documents d join entities e using (entity_id) limit 1").fetchone()
+    metric, measure = con.execute("select metric, measure from facts group by 1, 2 order by count(*) desc limit 1").fetchone()
+    return {"doc_id": doc_id, "body": body[:2], "metric": metric, "measure": measure, "name": "", "q": "医保"}
+
+
+def test_every_canned_query(site):
+    ds, con, _ = site
+    queries = ds.metadata("queries", database=DB) or {}
+    assert queries
+    values = canned_params(con)
+    paths = []
+    for name, spec in queries.items():
+        params = sorted(set(re.findall(r"(?<!:):(\w+)", spec["sql"])))
+        missing = [p for p in params if p not in values]
+        assert not missing, f"canned query {name}: no sample value for {missing}"
+        paths.append(f"/{DB}/{name}")
+        paths.append(f"/{DB}/{name}?" + urlencode({p: values[p] for p in params}))
+    got = assert_all_ok(ds, paths)
+    for name, spec in queries.items():
+        title = re.search(r"<title>(.*?)</title>", got[f"/{DB}/{name}"][1], re.S).group(1)
+        assert spec["title"].split(" / ")[0] in title and "select" not in title.lower(), title
+
+
+def test_plugin_pages(site):
+    ds, con, dist = site
+    facts = [r[0] for r in con.execute("select fact_id from facts")]
+    checks = [r[0] for r in con.execute("select check_id from checks")]
+    docs = [r[0] for r in con.execute("select doc_id from documents")]
+    manifest = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))["files"]
+    paths = ([f"/-/provenance/{tilde_encode(f)}" for f in facts] + [f"/-/finding/{tilde_encode(c)}" for c in checks]
+             + [f"/-/source/{d}" for d in docs] + [f"/-/download/{f['path']}" for f in manifest]
+             + ["/", f"/{DB}", "/-/dashboards", "/-/dashboards/overview", "/-/about", "/-/licence", "/-/search",
+                "/-/search?q=" + quote("医保"), "/-/search?q=" + quote("三公经费"), "/-/search?q=" + quote("!!")])
+    assert_all_ok(ds, paths)
+
+
+def test_missing_things_are_404_not_500(site):
+    ds, _, _ = site
+    got = fetch_all(ds, ["/-/provenance/nope:1:x:y", "/-/finding/nope", "/-/source/nope", "/-/download/csv/nope.csv",
+                         "/-/download/manifest.json"])
+    assert {p: s for p, (s, _) in got.items() if s != 404} == {}
