@@ -303,6 +303,19 @@ def _dist() -> Path:
     return Path(os.environ.get("JUESUAN_DIST", ROOT / "build" / "dist"))
 
 
+def _download_groups(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-table downloads side by side (CSV, CSV for Excel, Parquet), one row a table."""
+    groups: dict[str, dict[str, Any]] = {}
+    for f in files:
+        folder, _, name = f["path"].rpartition("/")
+        if not folder:
+            continue
+        stem = name.rsplit(".", 1)[0]
+        group = groups.setdefault(stem, {"name": stem, "title": f["title"].split(": ", 1)[-1], "files": {}})
+        group["files"][folder] = f
+    return list(groups.values())
+
+
 def _manifest() -> list[dict[str, Any]]:
     manifest = _dist() / "manifest.json"
     if not manifest.exists():
@@ -318,8 +331,10 @@ async def download(request, datasette):
     target = _dist() / path
     suffix = target.suffix.lower()
     content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    # the Excel variant is saved under its own name, beside the standard file
+    filename = f"{target.stem}.excel{target.suffix}" if path.startswith("csv-excel/") else target.name
     return Response(target.read_bytes(), content_type=content_type,
-                    headers={"content-disposition": f'attachment; filename="{target.name}"'})
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 def _markdown_page(path: Path, title: str):
@@ -386,7 +401,10 @@ async def _browse(datasette) -> dict[str, Any]:
 def extra_template_vars(template, datasette, table):
     if template == "index.html":
         async def home() -> dict[str, Any]:
-            return {"downloads": _manifest(), "download_url": datasette.urls.path("/-/download/"),
+            files = _manifest()
+            return {"downloads": files, "download_url": datasette.urls.path("/-/download/"),
+                    "whole_downloads": [f for f in files if "/" not in f["path"]],
+                    "table_downloads": _download_groups(files),
                     "per_document": await _findings_per_document(datasette), **await _browse(datasette)}
         return home
     if template == "table.html":

@@ -18,12 +18,12 @@ SIGNED_MEASURES = frozenset({"change_amount", "change_pct"})
 
 # the columns a reader looks for first, per table; the rest follow in schema order
 COLUMN_ORDER: dict[str, tuple[str, ...]] = {
-    "facts": ("fact_id", "doc_id", "metric", "measure", "value", "quote", "function_name", "line"),
+    "facts": ("doc_id", "metric", "measure", "value", "quote", "fact_id", "function_name", "line"),
     "facts_labelled": ("entity_name", "fiscal_year", "label_zh", "measure", "value", "unit", "quote", "fact_id"),
     "findings": ("finding_id", "doc_id", "severity", "explanation_zh", "quote_a", "quote_b", "explanation_en"),
     "where_numbers_dont_add_up": ("entity_name", "fiscal_year", "explanation_zh", "quote_a", "quote_b", "finding_id"),
     "documents": ("doc_id", "label", "fiscal_year", "doc_kind", "facts", "original_name"),
-    "source_text": ("rowid", "doc_id", "line", "text"),
+    "source_text": ("doc_id", "line", "text"),
     "checks": ("check_id", "doc_id", "rule", "outcome", "lhs", "rhs", "difference", "detail"),
     "three_public": ("entity_name", "fiscal_year", "label_zh", "amount_wan", "quote"),
 }
