@@ -174,7 +174,7 @@ async def _context(db, doc_id: str, start: int, end: int, spans: list[tuple[int,
         for a, b in zip(cuts, cuts[1:]):
             piece = escape(text[a:b])
             classes = [cls for s, e, cls in spans if s - base <= a and b <= e - base and a < b]
-            for cls in classes:
+            for cls in reversed(classes):  # the number innermost, so its colour shows
                 piece = Markup(f'<mark class="{cls}">') + piece + Markup("</mark>")
             pieces.append(piece)
         out.append(Markup(f'<div class="src-line" id="L{ln["line"]}"><span class="ln">{ln["line"]}</span>')

@@ -21,7 +21,7 @@ import pytest
 from datasette.app import Datasette
 from datasette.utils import path_from_row_pks, tilde_encode
 
-from juesuan.paths import ROOT
+from juesuan.paths import ROOT, SOURCES
 from juesuan.publish.dist import build_dist
 
 DB = "juesuan"
@@ -154,3 +154,62 @@ def test_missing_things_are_404_not_500(site):
     got = fetch_all(ds, ["/-/provenance/nope:1:x:y", "/-/finding/nope", "/-/source/nope", "/-/download/csv/nope.csv",
                          "/-/download/manifest.json"])
     assert {p: s for p, (s, _) in got.items() if s != 404} == {}
+
+
+def grep_lines(con: sqlite3.Connection, term: str) -> int:
+    """How many lines of the source files contain `term` (what grep -c would add up to)."""
+    return sum(sum(1 for line in (SOURCES / file).read_text(encoding="utf-8").splitlines() if term in line)
+               for (file,) in con.execute("select file from documents"))
+
+
+@pytest.mark.parametrize("term", ["医保", "三公", "公务用车", "医疗保障局", "局"])
+def test_table_search_box_finds_what_grep_finds(site, term):
+    ds, con, _ = site
+    expected = grep_lines(con, term)
+    assert expected
+    path = f"/{DB}/source_text?_search={quote(term)}&_size=max"
+    status, html = fetch_all(ds, [path])[path]
+    assert status == 200
+    shown = int(re.search(r"<h3>\s*([\d,]+) rows?", html).group(1).replace(",", ""))
+    assert shown == expected
+    cells = re.findall(r'<td class="col-text[^"]*">(.*?)</td>', html, re.S)
+    assert len(cells) == min(expected, 2000)
+    assert all(f'<mark class="hit">{term}</mark>' in c for c in cells)
+    assert f'value="{term}"' in html  # the box shows what the reader typed, not the rewritten query
+
+
+@pytest.mark.parametrize("term", ["医保", "三公"])
+def test_facts_search_box_and_home_search(site, term):
+    ds, con, _ = site
+    in_quotes = con.execute("select count(*) from facts where instr(quote, ?) or instr(function_name, ?)",
+                            (term, term)).fetchone()[0]
+    paths = [f"/{DB}/facts?_search={quote(term)}&_size=max", "/-/search?q=" + quote(term)]
+    got = fetch_all(ds, paths)
+    shown = int(re.search(r"<h3>\s*([\d,]+) rows?", got[paths[0]][1]).group(1).replace(",", ""))
+    assert shown == in_quotes
+    home = got[paths[1]][1]
+    sources = int(re.search(r'原文 / Sources <span class="en">\((\d+)\)', home).group(1))
+    figures = int(re.search(r'数字 / Figures <span class="en">\((\d+)\)', home).group(1))
+    assert (sources, figures) == (grep_lines(con, term), in_quotes)
+    assert home.count(f'<mark class="hit">{term}</mark>') >= min(sources, 200)
+
+
+def test_downloads_have_their_content_types_and_the_excel_csv_a_bom(site):
+    ds, _, dist = site
+    manifest = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))["files"]
+
+    async def go():
+        return {f["path"]: await ds.client.get(f"/-/download/{f['path']}") for f in manifest}
+    got = asyncio.run(go())
+    kinds = {"csv": "text/csv; charset=utf-8", "zip": "application/zip", "parquet": "application/vnd.apache.parquet",
+             "duckdb": "application/octet-stream"}
+    for path, r in got.items():
+        assert r.headers["content-type"] == kinds[path.rsplit(".", 1)[1]], path
+        assert r.content == (dist / path).read_bytes()
+        assert "attachment" in r.headers["content-disposition"]
+    excel = [p for p in got if p.startswith("csv-excel/")]
+    assert excel and len(excel) == len([p for p in got if p.startswith("csv/")])
+    for p in excel:
+        standard = got["csv/" + p.split("/", 1)[1]].content
+        assert got[p].content == b"\xef\xbb\xbf" + standard and not standard.startswith(b"\xef\xbb\xbf")
+        assert got[p].content.decode("utf-8-sig") == standard.decode("utf-8")

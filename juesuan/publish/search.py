@@ -17,6 +17,8 @@ A match is therefore exactly a substring match within a run, which is what
 a reader expects (and what `grep` finds); the text itself is not changed,
 only the index sees the shadow string.
 
+Both sides are NFKC-folded and lower-cased first, so full-width digits and
+letters (２０２２, ＡＢ) match their ASCII forms (and ① matches 1).
 Punctuation and spaces separate runs, as they do for FTS5 itself: a query
 with punctuation ("2,233.37") becomes one phrase over its runs, so it
 matches the same runs in order with any separator between them.
