@@ -10,6 +10,7 @@ Read-only by construction: every query is a SELECT on the immutable database.
 from __future__ import annotations
 
 import contextvars
+import itertools
 import json
 import mimetypes
 import os
@@ -28,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the plugin ships inside the repository and uses its package
     sys.path.insert(0, str(ROOT))
 
-from juesuan.publish import cells  # noqa: E402
-from juesuan.publish.search import match_expression, register_functions, terms  # noqa: E402
+from juesuan.publish import cells
+from juesuan.publish.search import match_expression, register_functions, terms
 
 DB = "juesuan"
 CONTEXT_LINES = 3
@@ -45,7 +46,7 @@ CONTENT_TYPES = {
 }
 # the search terms of the request being rendered, so cells can mark them
 # (render_cell has no request argument in Datasette 0.65)
-_SEARCH_WORDS: contextvars.ContextVar[list[str]] = contextvars.ContextVar("juesuan_search_words", default=[])
+_SEARCH_WORDS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("juesuan_search_words", default=())
 
 
 def fact_url(datasette, fact_id: str) -> str:
@@ -134,7 +135,7 @@ def filters_from_request(request, database, table, datasette):
     if index is None:
         return None
     query = request.args.get("_search", "")
-    _SEARCH_WORDS.set(terms(query))
+    _SEARCH_WORDS.set(tuple(terms(query)))
     context = {"supports_search": True, "search": query}
     if not query.strip():
         return FilterArguments([], extra_context=context)
@@ -171,7 +172,7 @@ async def _context(db, doc_id: str, start: int, end: int, spans: list[tuple[int,
         text, base = ln["text"] or "", ln["char_start"]
         cuts = sorted({0, len(text)} | {max(0, min(len(text), p - base)) for s, e, _ in spans for p in (s, e)})
         pieces = []
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in itertools.pairwise(cuts):
             piece = escape(text[a:b])
             classes = [cls for s, e, cls in spans if s - base <= a and b <= e - base and a < b]
             for cls in reversed(classes):  # the number innermost, so its colour shows

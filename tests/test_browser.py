@@ -12,8 +12,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from conftest import datasette_server
+
 from juesuan.paths import BUILD, ROOT
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -22,11 +22,11 @@ if not (CHROMIUM and DRIVER):
         raise RuntimeError("CI must install Debian's chromium and chromium-driver (see .ci/run)")
     pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 SHOTS = BUILD / "screenshots"
 
@@ -86,7 +86,7 @@ def test_home_leads_with_the_data(site, browser, built):
     duck = browser.find_element(By.XPATH, "//table[contains(@class,'whole')]//a[text()='juesuan.duckdb']").get_attribute("href")
     with urllib.request.urlopen(duck, timeout=10) as r:
         assert r.headers["content-type"] == "application/octet-stream" and r.read(4)
-    browser.find_element(By.CSS_SELECTOR, "#downloads").location_once_scrolled_into_view
+    browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.CSS_SELECTOR, "#downloads"))
     browser.save_screenshot(str(SHOTS / "home-downloads.png"))
 
 
@@ -195,7 +195,7 @@ def test_journey_where_the_numbers_dont_add_up(site, browser, built):
         tds = tr.find_elements(By.TAG_NAME, "td")
         shown[tds[3].text] = int(tds[1].text)
     assert {d: n for d, n in shown.items() if n} == expected
-    table.location_once_scrolled_into_view
+    browser.execute_script("arguments[0].scrollIntoView()", table)
     browser.save_screenshot(str(SHOTS / "journey-findings-home.png"))
     _click_link(browser, "全部列表与双方原文")
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))

@@ -132,7 +132,7 @@ def test_every_canned_query(site):
         paths.append(f"/{DB}/{name}?" + urlencode({p: values[p] for p in params}))
     got = assert_all_ok(ds, paths)
     for name, spec in queries.items():
-        title = re.search(r"<title>(.*?)</title>", got[f"/{DB}/{name}"][1], re.S).group(1)
+        title = re.search(r"<title>(.*?)</title>", got[f"/{DB}/{name}"][1], re.DOTALL).group(1)
         assert spec["title"].split(" / ")[0] in title and "select" not in title.lower(), title
 
 
@@ -172,7 +172,7 @@ def test_table_search_box_finds_what_grep_finds(site, term):
     assert status == 200
     shown = int(re.search(r"<h3>\s*([\d,]+) rows?", html).group(1).replace(",", ""))
     assert shown == expected
-    cells = re.findall(r'<td class="col-text[^"]*">(.*?)</td>', html, re.S)
+    cells = re.findall(r'<td class="col-text[^"]*">(.*?)</td>', html, re.DOTALL)
     assert len(cells) == min(expected, 2000)
     assert all(f'<mark class="hit">{term}</mark>' in c for c in cells)
     assert f'value="{term}"' in html  # the box shows what the reader typed, not the rewritten query

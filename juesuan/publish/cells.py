@@ -54,7 +54,7 @@ def direction(value: float | None, value_text: str | None, measure: str | None) 
     return "持平 no change"
 
 
-def number(value: float | int | None, printed: str | None, unit: str | None = None,
+def number(value: float | None, printed: str | None, unit: str | None = None,
            measure: str | None = None) -> Markup:
     """A number as the document printed it (never the REAL's float repr), its unit, and
     for a change its direction, e.g. "−2233.37 万元 (减少 decrease 2233.37)"."""
