@@ -97,8 +97,8 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "documents" and column == "label" and cell("doc_id"):
         doc = cell("doc_id")
         figures = datasette.urls.path(f"/{DB}/figures_of_document?doc_id={quote(str(doc), safe='')}")
-        return (_link(source_url(datasette, doc), "source-doc", text) + Markup(" · ")
-                + _link(figures, "figures", "数字 figures"))
+        return (text + Markup("<br>") + _link(source_url(datasette, doc), "source-doc", "原文 source")
+                + Markup(" · ") + _link(figures, "figures", "数字 figures"))
     if isinstance(value, float):
         printed = cell(f"{column}_text")
         if column == "value":
