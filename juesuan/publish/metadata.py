@@ -27,6 +27,8 @@ def merged_metadata(path: Path = METADATA_YML) -> dict[str, Any]:
             cols.setdefault(f["name"], f"{f['title']}: {f['description']}")
             if f["type"] == "number":
                 cols.setdefault(f"{f['name']}_text", f"{f['title']}（原文数字 / as printed）")
+    for query in db.get("queries", {}).values():
+        query.setdefault("hide_sql", True)  # a reader sees the answer first; "show" reveals the SQL
     _without_missing_severity(meta, {f["name"] for f in spec["resources"].get("findings", {}).get("fields", [])})
     return meta
 
