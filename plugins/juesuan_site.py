@@ -148,6 +148,20 @@ def filters_from_request(request, database, table, datasette):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """Each request starts with no search words, whichever task or connection serves it."""
+    def wrap(app):
+        async def with_fresh_words(scope, receive, send):
+            token = _SEARCH_WORDS.set(())
+            try:
+                await app(scope, receive, send)
+            finally:
+                _SEARCH_WORDS.reset(token)
+        return with_fresh_words
+    return wrap
+
+
+@hookimpl
 def prepare_connection(conn):
     register_functions(conn)
 

@@ -214,3 +214,13 @@ def test_downloads_have_their_content_types_and_the_excel_csv_a_bom(site):
         standard = got["csv/" + p.split("/", 1)[1]].content
         assert got[p].content == b"\xef\xbb\xbf" + standard and not standard.startswith(b"\xef\xbb\xbf")
         assert got[p].content.decode("utf-8-sig") == standard.decode("utf-8")
+
+
+def test_search_words_do_not_leak_into_the_next_page(site):
+    """Highlighting is per request: a searched page, then unsearched ones in the same client."""
+    ds, _, _ = site
+    got = fetch_all(ds, [f"/{DB}/source_text?_search=" + quote("医保"), f"/{DB}/checks", f"/{DB}/where_numbers_dont_add_up",
+                         f"/{DB}/source_text"])
+    pages = list(got.values())
+    assert '<mark class="hit">' in pages[0][1]
+    assert all('<mark class="hit">' not in html for _, html in pages[1:])
