@@ -417,10 +417,12 @@ def extra_template_vars(template, datasette, table):
     if template == "index.html":
         async def home() -> dict[str, Any]:
             files = _manifest()
+            per_document = await _findings_per_document(datasette)
             return {"downloads": files, "download_url": datasette.urls.path("/-/download/"),
                     "whole_downloads": [f for f in files if "/" not in f["path"]],
                     "table_downloads": _download_groups(files),
-                    "per_document": await _findings_per_document(datasette), **await _browse(datasette)}
+                    "per_document": per_document, "most_findings": max([1] + [d["findings"] for d in per_document]),
+                    **await _browse(datasette)}
         return home
     if template == "table.html":
         return {"juesuan_order": lambda names: cells.column_order(table, names)}

@@ -192,8 +192,7 @@ def test_journey_where_the_numbers_dont_add_up(site, browser, built):
     table = browser.find_element(By.CSS_SELECTOR, "table.findings-per-document")
     shown = {}
     for tr in table.find_elements(By.CSS_SELECTOR, "tr")[1:]:
-        tds = tr.find_elements(By.TAG_NAME, "td")
-        shown[tds[3].text] = int(tds[1].text)
+        shown[tr.find_element(By.CSS_SELECTOR, "td.doc").text] = int(tr.find_element(By.CSS_SELECTOR, "td.errors-count").text)
     assert {d: n for d, n in shown.items() if n} == expected
     browser.execute_script("arguments[0].scrollIntoView()", table)
     browser.save_screenshot(str(SHOTS / "journey-findings-home.png"))
