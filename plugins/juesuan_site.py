@@ -110,16 +110,12 @@ def render_cell(row, value, column, table, database, datasette):
     return None
 
 
-def _search_tables(datasette) -> dict[str, str]:
-    """table -> its bigram search index (built by sqlite_build as <table>_search)."""
-    db = datasette.get_database(DB)
+async def _search_tables(datasette) -> dict[str, str]:
+    """table -> its bigram search index (built by sqlite_build as <table>_search); the
+    database is immutable, so it is read once per server."""
     cached = getattr(datasette, "_juesuan_search_tables", None)
     if cached is None:
-        conn = db.connect()
-        try:
-            names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-        finally:
-            conn.close()
+        names = set(await datasette.get_database(DB).table_names())
         cached = {n[: -len("_search")]: n for n in names if n.endswith("_search") and n[: -len("_search")] in names}
         datasette._juesuan_search_tables = cached
     return cached
@@ -131,20 +127,23 @@ def filters_from_request(request, database, table, datasette):
     Runs last so its `supports_search` wins over Datasette's own (which sees no FTS table)."""
     if database != DB:
         return None
-    index = _search_tables(datasette).get(table)
-    if index is None:
-        return None
-    query = request.args.get("_search", "")
-    _SEARCH_WORDS.set(tuple(terms(query)))
-    context = {"supports_search": True, "search": query}
-    if not query.strip():
-        return FilterArguments([], extra_context=context)
-    expression = match_expression(query)
-    if expression is None:
-        return FilterArguments(["0"], human_descriptions=[f'search matches "{query}"'], extra_context=context)
-    return FilterArguments(
-        [f"rowid in (select rowid from [{index}] where [{index}] match :juesuan_search)"],
-        {"juesuan_search": expression}, [f'search matches "{query}"'], context)
+
+    async def search_filter() -> FilterArguments | None:
+        index = (await _search_tables(datasette)).get(table)
+        if index is None:
+            return None
+        query = request.args.get("_search", "")
+        _SEARCH_WORDS.set(tuple(terms(query)))
+        context = {"supports_search": True, "search": query}
+        if not query.strip():
+            return FilterArguments([], extra_context=context)
+        expression = match_expression(query)
+        if expression is None:
+            return FilterArguments(["0"], human_descriptions=[f'search matches "{query}"'], extra_context=context)
+        return FilterArguments(
+            [f"rowid in (select rowid from [{index}] where [{index}] match :juesuan_search)"],
+            {"juesuan_search": expression}, [f'search matches "{query}"'], context)
+    return search_filter
 
 
 @hookimpl
