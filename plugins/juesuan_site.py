@@ -35,6 +35,7 @@ from juesuan.publish.search import match_expression, register_functions, terms
 DB = "juesuan"
 CONTEXT_LINES = 3
 SEARCH_LIMIT = 200
+HOME_DOCUMENTS = 30  # rows of the home page's findings-per-document table
 
 # what each download is, so a browser saves it instead of showing it as text
 CONTENT_TYPES = {
@@ -416,11 +417,15 @@ def extra_template_vars(template, datasette, table):
     if template == "index.html":
         async def home() -> dict[str, Any]:
             files = _manifest()
-            per_document = await _findings_per_document(datasette)
+            every_document = await _findings_per_document(datasette)
+            # a large corpus shows the documents with most findings, still in year order
+            top = sorted(every_document, key=lambda d: -d["findings"])[:HOME_DOCUMENTS]
+            per_document = [d for d in every_document if d in top]
             return {"downloads": files, "download_url": datasette.urls.path("/-/download/"),
                     "whole_downloads": [f for f in files if "/" not in f["path"]],
                     "table_downloads": _download_groups(files),
                     "per_document": per_document, "most_findings": max([1] + [d["findings"] for d in per_document]),
+                    "documents_total": len(every_document),
                     **await _browse(datasette)}
         return home
     if template == "table.html":
