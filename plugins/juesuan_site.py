@@ -412,6 +412,13 @@ async def _browse(datasette) -> dict[str, Any]:
     return {"browse_tables": tables, "browse_queries": queries}
 
 
+def _dashboard_charts(datasette) -> list[dict[str, str]]:
+    """The overview dashboard's charts (datasette-dashboards' configuration), each with its own page."""
+    config = datasette.plugin_config("datasette-dashboards") or {}
+    return [{"title": chart.get("title", slug), "url": datasette.urls.path(f"/-/dashboards/{board}/{slug}")}
+            for board, dashboard in config.items() for slug, chart in dashboard.get("charts", {}).items()]
+
+
 @hookimpl
 def extra_template_vars(template, datasette, table):
     if template == "index.html":
@@ -425,7 +432,7 @@ def extra_template_vars(template, datasette, table):
                     "whole_downloads": [f for f in files if "/" not in f["path"]],
                     "table_downloads": _download_groups(files),
                     "per_document": per_document, "most_findings": max([1] + [d["findings"] for d in per_document]),
-                    "documents_total": len(every_document),
+                    "documents_total": len(every_document), "dashboard_charts": _dashboard_charts(datasette),
                     **await _browse(datasette)}
         return home
     if template == "table.html":

@@ -147,6 +147,8 @@ def test_plugin_pages(site):
              + [f"/-/source/{d}" for d in docs] + [f"/-/download/{f['path']}" for f in manifest]
              + ["/", f"/{DB}", "/-/dashboards", "/-/dashboards/overview", "/-/about", "/-/licence", "/-/search",
                 "/-/search?q=" + quote("医保"), "/-/search?q=" + quote("三公经费"), "/-/search?q=" + quote("!!")])
+    dashboards = ds.plugin_config("datasette-dashboards") or {}
+    paths += [f"/-/dashboards/{b}/{c}" for b, d in dashboards.items() for c in d.get("charts", {})]
     assert_all_ok(ds, paths)
 
 
@@ -224,3 +226,27 @@ def test_search_words_do_not_leak_into_the_next_page(site):
     pages = list(got.values())
     assert '<mark class="hit">' in pages[0][1]
     assert all('<mark class="hit">' not in html for _, html in pages[1:])
+
+
+def test_reading_conventions_as_rendered(site):
+    """Counts read as integers, a decrease says 减少 on its provenance page, a finding shows units,
+    column descriptions sit behind a toggle, and the reader's columns come first."""
+    ds, con, _ = site
+    decrease = con.execute("select fact_id, value_text from facts where measure = 'change_amount' and value < 0 limit 1").fetchone()
+    increase = con.execute("select fact_id from facts where measure like 'change%' and value > 0 limit 1").fetchone()
+    check = con.execute("""select c.check_id, c.lhs_text, min(f.unit) from checks c join facts f
+                           on instr(';' || c.facts || ';', ';' || f.fact_id || ';')
+                           where c.lhs_text is not null group by c.check_id
+                           having count(distinct f.unit) = 1 and min(f.unit) = '万元' limit 1""").fetchone()
+    paths = [f"/{DB}/facts?measure=count&_size=max", f"/-/provenance/{tilde_encode(decrease[0])}",
+             f"/-/provenance/{tilde_encode(increase[0])}", f"/-/finding/{tilde_encode(check[0])}", f"/{DB}/facts"]
+    got = fetch_all(ds, paths)
+    counts = re.findall(r'<td class="col-value[^"]*">(.*?)</td>', got[paths[0]][1], re.DOTALL)
+    assert counts and not [c for c in counts if re.match(r"\s*-?\d+\.0\b", c)]
+    assert "减少" in got[paths[1]][1] and f"−{decrease[1]}" in got[paths[1]][1]
+    assert "增加" in got[paths[2]][1]
+    assert f"{check[1]} 万元" in got[paths[3]][1]
+    facts = got[paths[4]][1]
+    assert re.search(r"<details class=\"column-descriptions-toggle\">\s*<summary>", facts)
+    headers = re.findall(r'<th [^>]*data-column="([^"]+)"', facts)
+    assert headers[:5] == ["doc_id", "metric", "measure", "value", "quote"], headers[:6]
