@@ -14,6 +14,7 @@ import itertools
 import json
 import mimetypes
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -352,11 +353,17 @@ async def download(request, datasette):
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
+_REPO_LINK = re.compile(r'<a href="(?![a-z]+:|/|#)[^"]*">(.*?)</a>', re.DOTALL)
+
+
 def _markdown_page(path: Path, title: str):
     async def page(request, datasette):
         import markdown  # installed with datasette-render-markdown
 
-        html = Markup(markdown.markdown(path.read_text(encoding="utf-8"), extensions=["tables", "fenced_code"]))
+        html = markdown.markdown(path.read_text(encoding="utf-8"), extensions=["tables", "fenced_code"])
+        # links to files of the repository have no page on the site: keep their text, drop the link
+        html = _REPO_LINK.sub(lambda m: m.group(1), html)
+        html = Markup(html)  # the project's own README
         return Response.html(await datasette.render_template(
             "page.html", {"page_title": title, "body": html}, request=request))
     return page

@@ -250,3 +250,16 @@ def test_reading_conventions_as_rendered(site):
     assert re.search(r"<details class=\"column-descriptions-toggle\">\s*<summary>", facts)
     headers = re.findall(r'<th [^>]*data-column="([^"]+)"', facts)
     assert headers[:5] == ["doc_id", "metric", "measure", "value", "quote"], headers[:6]
+
+
+def test_about_and_licence_link_only_to_pages_that_exist(site):
+    ds, _, _ = site
+    pages = fetch_all(ds, ["/-/about", "/-/licence", "/"])
+    assert "juesuan" in pages["/-/about"][1] and "CC BY 4.0" in pages["/-/licence"][1]
+    internal = set()
+    for _, html in pages.values():
+        for href in re.findall(r'<a [^>]*href="([^"]+)"', html):
+            assert href.startswith(("/", "#", "https://creativecommons.org/", "https://datasette.io")), href
+            if href.startswith("/") and not href.startswith("/-/static"):
+                internal.add(href.split("#")[0].replace("&amp;", "&"))
+    assert_all_ok(ds, sorted(internal))
