@@ -419,6 +419,16 @@ async def _browse(datasette) -> dict[str, Any]:
     return {"browse_tables": tables, "browse_queries": queries}
 
 
+async def _home_data(datasette) -> dict[str, Any]:
+    every_document = await _findings_per_document(datasette)
+    # a large corpus shows the documents with most findings, still in year order
+    top = {d["doc_id"] for d in sorted(every_document, key=lambda d: -d["findings"])[:HOME_DOCUMENTS]}
+    per_document = [d for d in every_document if d["doc_id"] in top]
+    return {"per_document": per_document, "most_findings": max([1] + [d["findings"] for d in per_document]),
+            "documents_total": len(every_document), "dashboard_charts": _dashboard_charts(datasette),
+            **await _browse(datasette)}
+
+
 def _dashboard_charts(datasette) -> list[dict[str, str]]:
     """The overview dashboard's charts (datasette-dashboards' configuration), each with its own page."""
     config = datasette.plugin_config("datasette-dashboards") or {}
@@ -430,17 +440,15 @@ def _dashboard_charts(datasette) -> list[dict[str, str]]:
 def extra_template_vars(template, datasette, table):
     if template == "index.html":
         async def home() -> dict[str, Any]:
+            # the database is immutable: what the home page shows of it is computed once per server
+            data = getattr(datasette, "_juesuan_home", None)
+            if data is None:
+                data = await _home_data(datasette)
+                datasette._juesuan_home = data
             files = _manifest()
-            every_document = await _findings_per_document(datasette)
-            # a large corpus shows the documents with most findings, still in year order
-            top = sorted(every_document, key=lambda d: -d["findings"])[:HOME_DOCUMENTS]
-            per_document = [d for d in every_document if d in top]
-            return {"downloads": files, "download_url": datasette.urls.path("/-/download/"),
+            return {**data, "downloads": files, "download_url": datasette.urls.path("/-/download/"),
                     "whole_downloads": [f for f in files if "/" not in f["path"]],
-                    "table_downloads": _download_groups(files),
-                    "per_document": per_document, "most_findings": max([1] + [d["findings"] for d in per_document]),
-                    "documents_total": len(every_document), "dashboard_charts": _dashboard_charts(datasette),
-                    **await _browse(datasette)}
+                    "table_downloads": _download_groups(files)}
         return home
     if template == "table.html":
         return {"juesuan_order": lambda names: cells.column_order(table, names)}
