@@ -235,7 +235,8 @@ async def finding(request, datasette):
         raise NotFound(f"No check {fid}")
     facts = []
     for fact_id in filter(None, (c["facts"] or "").split(";")):
-        f = await _one(db, "select * from facts where fact_id = :id", {"id": fact_id})
+        f = await _one(db, "select f.*, m.label_zh, m.label_en from facts f join metrics m on m.metric = f.metric "
+                           "where f.fact_id = :id", {"id": fact_id})
         if f:
             f["context"] = await _context(db, f["doc_id"], f["char_start"], f["char_end"],
                                           [(f["char_start"], f["char_end"], "quote"), (f["value_start"], f["value_end"], "number")])
