@@ -160,8 +160,10 @@ def _cells(browser, column: str) -> list:
     return browser.find_elements(By.CSS_SELECTOR, f"table.rows-and-columns td.col-{column}")
 
 
-def _click_link(browser, text: str) -> None:
-    WebDriverWait(browser, 10).until(EC.element_to_be_clickable((By.PARTIAL_LINK_TEXT, text))).click()
+def _click_link(browser, text: str, within: str = "body") -> None:
+    """Click the first link whose text contains `text` inside the `within` element."""
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, within)))
+    browser.find_element(By.CSS_SELECTOR, within).find_element(By.PARTIAL_LINK_TEXT, text).click()
 
 
 def test_journey_which_body_spent_most_on_three_public(site, browser, built):
@@ -170,7 +172,7 @@ def test_journey_which_body_spent_most_on_three_public(site, browser, built):
     top = con.execute("""select t.entity_name, t.fiscal_year, t.amount_wan, t.quote from three_public t
                          where t.metric = 'three_public_total' order by t.amount_wan desc limit 1""").fetchone()
     browser.get(site + "/")
-    _click_link(browser, "谁花得最多")
+    _click_link(browser, "谁花得最多", within="#browse")
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     first = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
     cell = {td.get_attribute("class").split()[0][4:]: td for td in first.find_elements(By.TAG_NAME, "td")}
@@ -196,7 +198,7 @@ def test_journey_where_the_numbers_dont_add_up(site, browser, built):
     assert {d: n for d, n in shown.items() if n} == expected
     browser.execute_script("arguments[0].scrollIntoView()", table)
     browser.save_screenshot(str(SHOTS / "journey-findings-home.png"))
-    _click_link(browser, "全部列表与双方原文")
+    _click_link(browser, "全部列表与双方原文", within="#findings")
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")) == sum(expected.values())
     assert all(td.text for td in _cells(browser, "quote_a"))
@@ -225,7 +227,7 @@ def test_journey_kaijiang_2022_basic_vs_project(site, browser, built):
            and metric in ('expenditure_basic', 'expenditure_project') order by value_start desc""", (doc,))}
     assert set(truth) == {"expenditure_basic", "expenditure_project"}
     browser.get(site + "/")
-    _click_link(browser, "基本支出与项目支出占比")
+    _click_link(browser, "基本支出与项目支出占比", within="#browse")
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.rows-and-columns")))
     found = {}
     for tr in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr"):
