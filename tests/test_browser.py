@@ -236,6 +236,7 @@ def test_journey_kaijiang_2022_basic_vs_project(site, browser, built):
             found.setdefault(cell["metric"].text, cell)
     for metric, fact in truth.items():
         assert found[metric]["value"].text.startswith(fact["value_text"]), metric
+    browser.execute_script("arguments[0].scrollIntoView()", found["expenditure_basic"]["doc_id"])
     browser.save_screenshot(str(SHOTS / "journey-kaijiang-query.png"))
     found["expenditure_basic"]["quote"].find_element(By.TAG_NAME, "a").click()
     number = WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "mark.number")))
