@@ -1,19 +1,15 @@
 """Datasette plugin for juesuan: the pages a reader uses.
 
 Provenance pages, links from every figure to its sentence, the source
-reader, Chinese search (table boxes and one search across sources, facts
-and findings), the home page's data, the README/licence pages and the
-downloads with their content types.
+reader, the finding pages, the home page's data, the README/licence pages
+and the reading conventions of table cells (juesuan.publish.cells).
+Search lives in juesuan_search.py, downloads in juesuan_downloads.py.
 
 Read-only by construction: every query is a SELECT on the immutable database.
 """
 from __future__ import annotations
 
-import contextvars
 import itertools
-import json
-import mimetypes
-import os
 import re
 import sys
 from pathlib import Path
@@ -21,8 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.filters import FilterArguments
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
@@ -31,36 +26,11 @@ if str(ROOT) not in sys.path:  # the plugin ships inside the repository and uses
     sys.path.insert(0, str(ROOT))
 
 from juesuan.publish import cells
-from juesuan.publish.search import match_expression, register_functions, terms
+from juesuan.publish.links import DB, fact_url, figures_url, finding_url, source_url
+from juesuan.publish.search import SEARCH_WORDS
 
-DB = "juesuan"
 CONTEXT_LINES = 3
-SEARCH_LIMIT = 200
 HOME_DOCUMENTS = 30  # rows of the home page's findings-per-document table
-
-# what each download is, so a browser saves it instead of showing it as text
-CONTENT_TYPES = {
-    ".csv": "text/csv; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".zip": "application/zip",
-    ".parquet": "application/vnd.apache.parquet",
-    ".duckdb": "application/octet-stream",
-}
-# the search terms of the request being rendered, so cells can mark them
-# (render_cell has no request argument in Datasette 0.65)
-_SEARCH_WORDS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("juesuan_search_words", default=())
-
-
-def fact_url(datasette, fact_id: str) -> str:
-    return datasette.urls.path(f"/-/provenance/{tilde_encode(fact_id)}")
-
-
-def finding_url(datasette, finding_id: str) -> str:
-    return datasette.urls.path(f"/-/finding/{tilde_encode(finding_id)}")
-
-
-def source_url(datasette, doc_id: str, line: int | None = None) -> str:
-    return datasette.urls.path(f"/-/source/{quote(str(doc_id), safe='')}") + (f"#L{line}" if line else "")
 
 
 def _link(href: str, cls: str, content: Markup | str) -> Markup:
@@ -82,7 +52,7 @@ def render_cell(row, value, column, table, database, datasette):
     def cell(name: str) -> Any:
         return cells.raw(row[name]) if name in keys else None
 
-    words = _SEARCH_WORDS.get()
+    words = SEARCH_WORDS.get()
     text = cells.highlight(str(value), words) if isinstance(value, str) else escape(str(value))
     if column in ("fact_id", "fact_a", "fact_b") and _is_fact_id(value):
         return _link(fact_url(datasette, value), "provenance", value)
@@ -98,7 +68,7 @@ def render_cell(row, value, column, table, database, datasette):
         return _link(source_url(datasette, cell("doc_id"), cell("line")), "source-line", text)
     if table == "documents" and column == "label" and cell("doc_id"):
         doc = cell("doc_id")
-        figures = datasette.urls.path(f"/{DB}/figures_of_document?doc_id={quote(str(doc), safe='')}")
+        figures = figures_url(datasette, doc)
         return (text + Markup("<br>") + _link(source_url(datasette, doc), "source-doc", "原文 source")
                 + Markup(" · ") + _link(figures, "figures", "数字 figures"))
     if isinstance(value, float):
@@ -110,61 +80,6 @@ def render_cell(row, value, column, table, database, datasette):
     if words and isinstance(value, str) and text != escape(value):
         return text
     return None
-
-
-async def _search_tables(datasette) -> dict[str, str]:
-    """table -> its bigram search index (built by sqlite_build as <table>_search); the
-    database is immutable, so it is read once per server."""
-    cached = getattr(datasette, "_juesuan_search_tables", None)
-    if cached is None:
-        names = set(await datasette.get_database(DB).table_names())
-        cached = {n[: -len("_search")]: n for n in names if n.endswith("_search") and n[: -len("_search")] in names}
-        datasette._juesuan_search_tables = cached
-    return cached
-
-
-@hookimpl(trylast=True)
-def filters_from_request(request, database, table, datasette):
-    """`?_search=` on a table with a bigram index: any length of Chinese, 2 characters included.
-    Runs last so its `supports_search` wins over Datasette's own (which sees no FTS table)."""
-    if database != DB:
-        return None
-
-    async def search_filter() -> FilterArguments | None:
-        index = (await _search_tables(datasette)).get(table)
-        if index is None:
-            return None
-        query = request.args.get("_search", "")
-        _SEARCH_WORDS.set(tuple(terms(query)))
-        context = {"supports_search": True, "search": query}
-        if not query.strip():
-            return FilterArguments([], extra_context=context)
-        expression = match_expression(query)
-        if expression is None:
-            return FilterArguments(["0"], human_descriptions=[f'search matches "{query}"'], extra_context=context)
-        return FilterArguments(
-            [f"rowid in (select rowid from [{index}] where [{index}] match :juesuan_search)"],
-            {"juesuan_search": expression}, [f'search matches "{query}"'], context)
-    return search_filter
-
-
-@hookimpl
-def asgi_wrapper(datasette):
-    """Each request starts with no search words, whichever task or connection serves it."""
-    def wrap(app):
-        async def with_fresh_words(scope, receive, send):
-            token = _SEARCH_WORDS.set(())
-            try:
-                await app(scope, receive, send)
-            finally:
-                _SEARCH_WORDS.reset(token)
-        return with_fresh_words
-    return wrap
-
-
-@hookimpl
-def prepare_connection(conn):
-    register_functions(conn)
 
 
 async def _one(db, sql: str, params: dict) -> dict | None:
@@ -257,101 +172,9 @@ async def source(request, datasette):
     if d is None:
         raise NotFound(f"No document {doc_id}")
     lines = (await db.execute("select line, text from source_text where doc_id = :d order by line", {"d": doc_id})).rows
-    figures = datasette.urls.path(f"/{DB}/figures_of_document?doc_id={quote(doc_id, safe='')}")
+    figures = figures_url(datasette, doc_id)
     return Response.html(await datasette.render_template(
         "source.html", {"d": d, "lines": lines, "figures_url": figures}, request=request))
-
-
-async def _search_all(datasette, query: str) -> dict[str, Any]:
-    """One query across sources, facts and findings, each hit with its link and the words marked."""
-    db = datasette.get_database(DB)
-    expression = match_expression(query)
-    words = terms(query)
-    sections: list[dict[str, Any]] = []
-    if expression is None:
-        return {"q": query, "sections": sections, "total": 0}
-    specs = [
-        ("source_text", "原文 / Sources",
-         """select s.doc_id, s.line, s.text, d.label from source_text s join documents d on d.doc_id = s.doc_id
-            where s.rowid in (select rowid from source_text_search where source_text_search match :m)
-            order by d.fiscal_year, s.doc_id, s.line"""),
-        ("facts", "数字 / Figures",
-         """select f.fact_id, f.value, f.value_text, f.unit, f.measure, f.quote, m.label_zh, d.label
-            from facts f join metrics m on m.metric = f.metric join documents d on d.doc_id = f.doc_id
-            where f.rowid in (select rowid from facts_search where facts_search match :m)
-            order by d.fiscal_year, f.doc_id, f.value_start"""),
-        ("findings", "对不上的地方 / Findings",
-         """select fi.finding_id, fi.explanation_zh, fi.explanation_en, fi.quote_a, fi.quote_b, d.label
-            from findings fi join documents d on d.doc_id = fi.doc_id
-            where fi.rowid in (select rowid from findings_search where findings_search match :m)
-            order by d.fiscal_year, fi.doc_id, fi.finding_id"""),
-    ]
-    total = 0
-    for key, title, sql in specs:
-        rows = (await db.execute(sql, {"m": expression})).rows
-        hits = []
-        for r in rows[:SEARCH_LIMIT]:
-            if key == "source_text":
-                hits.append({"url": source_url(datasette, r["doc_id"], r["line"]), "where": f'{r["label"]} · 第 {r["line"]} 行',
-                             "text": cells.highlight(r["text"] or "", words)})
-            elif key == "facts":
-                hits.append({"url": fact_url(datasette, r["fact_id"]),
-                             "where": f'{r["label"]} · {r["label_zh"]} '
-                                      + str(cells.number(r["value"], r["value_text"], r["unit"], r["measure"]).striptags()),
-                             "text": cells.highlight(r["quote"] or "", words)})
-            else:
-                texts = [r["explanation_zh"] or "", r["quote_a"] or "", r["quote_b"] or ""]
-                hits.append({"url": finding_url(datasette, r["finding_id"]), "where": r["label"],
-                             "text": Markup(" · ").join(cells.highlight(t, words) for t in texts if t)})
-        total += len(rows)
-        sections.append({"key": key, "title": title, "count": len(rows), "hits": hits,
-                         "table_url": datasette.urls.path(f"/{DB}/{key}?_search={quote(query)}")})
-    return {"q": query, "sections": sections, "total": total}
-
-
-async def search(request, datasette):
-    query = request.args.get("q", "").strip()[:200]
-    context = await _search_all(datasette, query) if query else {"q": "", "sections": [], "total": 0}
-    return Response.html(await datasette.render_template("search.html", context, request=request))
-
-
-def _dist() -> Path:
-    """The downloads directory (`make dist`); JUESUAN_DIST points a test at its own build."""
-    return Path(os.environ.get("JUESUAN_DIST", ROOT / "build" / "dist"))
-
-
-def _download_groups(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The per-table downloads side by side (CSV, CSV for Excel, Parquet), one row a table."""
-    groups: dict[str, dict[str, Any]] = {}
-    for f in files:
-        folder, _, name = f["path"].rpartition("/")
-        if not folder:
-            continue
-        stem = name.rsplit(".", 1)[0]
-        group = groups.setdefault(stem, {"name": stem, "title": f["title"].split(": ", 1)[-1], "files": {}})
-        group["files"][folder] = f
-    return list(groups.values())
-
-
-def _manifest() -> list[dict[str, Any]]:
-    manifest = _dist() / "manifest.json"
-    if not manifest.exists():
-        return []
-    return json.loads(manifest.read_text(encoding="utf-8"))["files"]
-
-
-async def download(request, datasette):
-    """A published file, only if the manifest lists it, with its real content type."""
-    path = request.url_vars["path"]
-    if path not in {f["path"] for f in _manifest()}:
-        raise NotFound("No such download")
-    target = _dist() / path
-    suffix = target.suffix.lower()
-    content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    # the Excel variant is saved under its own name, beside the standard file
-    filename = f"{target.stem}.excel{target.suffix}" if path.startswith("csv-excel/") else target.name
-    return Response(target.read_bytes(), content_type=content_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 _REPO_LINK = re.compile(r'<a href="(?![a-z]+:|/|#)[^"]*">(.*?)</a>', re.DOTALL)
@@ -380,8 +203,6 @@ def register_routes():
         (r"^/-/provenance/(?P<fact_id>[^/]+)$", provenance),
         (r"^/-/finding/(?P<finding_id>[^/]+)$", finding),
         (r"^/-/source/(?P<doc_id>[a-z0-9-]+)$", source),
-        (r"^/-/search$", search),
-        (r"^/-/download/(?P<path>[a-z0-9_-]+(?:/[a-z0-9_.-]+)?\.[a-z]+)$", download),
         (r"^/-/about$", _markdown_page(ROOT / "README.md", "关于 / About juesuan")),
         (r"^/-/licence$", licence),
     ]
@@ -446,10 +267,7 @@ def extra_template_vars(template, datasette, table):
             if data is None:
                 data = await _home_data(datasette)
                 datasette._juesuan_home = data
-            files = _manifest()
-            return {**data, "downloads": files, "download_url": datasette.urls.path("/-/download/"),
-                    "whole_downloads": [f for f in files if "/" not in f["path"]],
-                    "table_downloads": _download_groups(files)}
+            return data
         return home
     if template == "table.html":
         return {"juesuan_order": lambda names: cells.column_order(table, names)}

@@ -25,6 +25,7 @@ matches the same runs in order with any separator between them.
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import sqlite3
 import unicodedata
@@ -32,6 +33,10 @@ import unicodedata
 # a run of characters FTS5's unicode61 tokenizer keeps inside tokens
 # (letters, digits, private use); anything else separates runs
 _RUN = re.compile(r"[^\W_]+", re.UNICODE)
+
+# the words of the search being answered, so the cells of that page can mark them
+# (Datasette 0.65's render_cell has no request argument); reset for every request
+SEARCH_WORDS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("juesuan_search_words", default=())
 
 
 def _runs(text: str) -> list[str]:
