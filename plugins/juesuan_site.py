@@ -41,6 +41,24 @@ def _is_fact_id(value: Any) -> bool:
     return isinstance(value, str) and value.count(":") >= 3
 
 
+# a cell -> the column holding the fact it links to
+FACT_LINKS = {"fact_id": "fact_id", "fact_a": "fact_a", "fact_b": "fact_b",
+              "quote": "fact_id", "quote_a": "fact_a", "quote_b": "fact_b"}
+
+
+def _fact_or_line_link(datasette, fact_id: str, doc_id: Any, line: Any, cls: str, shown: Markup | str):
+    """A link to the figure's provenance page; a finding may cite a sentence that is not a
+    figure (a heading, a text span), which links to its line in the source instead."""
+    async def link() -> Markup:
+        db = datasette.get_database(DB)
+        if (await db.execute("select 1 from facts where fact_id = ?", [fact_id])).first():
+            return _link(fact_url(datasette, fact_id), cls, shown)
+        if doc_id and line:
+            return _link(source_url(datasette, doc_id, line), "source-line", shown)
+        return escape(shown)
+    return link
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Links to provenance/finding/source pages, numbers as printed, search hits marked."""
@@ -54,14 +72,16 @@ def render_cell(row, value, column, table, database, datasette):
 
     words = SEARCH_WORDS.get()
     text = cells.highlight(str(value), words) if isinstance(value, str) else escape(str(value))
-    if column in ("fact_id", "fact_a", "fact_b") and _is_fact_id(value):
-        return _link(fact_url(datasette, value), "provenance", value)
+    if column in FACT_LINKS and _is_fact_id(cell(FACT_LINKS[column])):
+        ref = cell(FACT_LINKS[column])
+        shown = value if column in ("fact_id", "fact_a", "fact_b") else text
+        cls = "provenance" if column in ("fact_id", "fact_a", "fact_b") else "quote"
+        if table in ("facts", "facts_labelled"):  # the row is the fact itself
+            return _link(fact_url(datasette, ref), cls, shown)
+        line = cell({"a": "line_a", "b": "line_b"}.get(column[-1], "line"))
+        return _fact_or_line_link(datasette, ref, cell("doc_id"), line, cls, shown)
     if column == "finding_id" and isinstance(value, str):
         return _link(finding_url(datasette, value), "provenance", value)
-    if column in ("quote", "quote_a", "quote_b"):
-        ref = cell({"quote": "fact_id", "quote_a": "fact_a", "quote_b": "fact_b"}[column])
-        if _is_fact_id(ref):
-            return _link(fact_url(datasette, ref), "quote", text)
     if column in ("explanation_zh", "explanation_en") and cell("finding_id"):
         return _link(finding_url(datasette, cell("finding_id")), "finding", text)
     if column == "text" and cell("doc_id") and cell("line"):
@@ -158,8 +178,9 @@ async def finding(request, datasette):
             f["url"] = fact_url(datasette, fact_id)
             f["shown"] = cells.number(f["value"], f["value_text"], f["unit"], f["measure"])
             facts.append(f)
+    # the check's own unit where the rules state it, else the one unit all its figures share
     units = sorted({f["unit"] for f in facts if f["unit"]})
-    unit = units[0] if len(units) == 1 else ""
+    unit = c.get("unit") or (units[0] if len(units) == 1 else "")
     return Response.html(await datasette.render_template("finding.html", {
         "c": c, "facts": facts, "unit": unit, "source_url": source_url(datasette, c["doc_id"])}, request=request))
 

@@ -263,3 +263,19 @@ def test_about_and_licence_link_only_to_pages_that_exist(site):
             if href.startswith("/") and not href.startswith("/-/static"):
                 internal.add(href.split("#")[0].replace("&amp;", "&"))
     assert_all_ok(ds, sorted(internal))
+
+
+def test_every_link_in_the_findings_answers(site):
+    """The links a reader follows from the findings (explanations, quotes, facts) and from the documents
+    all answer 200: a finding may cite a sentence that is no figure, which must not link to a missing page."""
+    ds, _, _ = site
+    pages = [f"/{DB}/findings?_size=max", f"/{DB}/where_numbers_dont_add_up", f"/{DB}/documents",
+             f"/{DB}/three_public_ranking"]
+    links = set()
+    for path, (status, html) in fetch_all(ds, pages).items():
+        assert status == 200, path
+        for href in re.findall(r'<a [^>]*href="(/[^"#]*)', html):
+            if href.startswith(("/-/provenance/", "/-/finding/", "/-/source/", f"/{DB}/figures_of_document")):
+                links.add(href.replace("&amp;", "&"))
+    assert len(links) > 20
+    assert_all_ok(ds, sorted(links))
