@@ -163,7 +163,10 @@ async def finding(request, datasette):
     db = datasette.get_database(DB)
     fid = tilde_decode(request.url_vars["finding_id"])
     c = await _one(db, """select c.*, d.fiscal_year, e.name as entity_name, fi.explanation_zh, fi.explanation_en,
-                          fi.reason, fi.acknowledged
+                          fi.reason, fi.acknowledged,
+                          fi.fact_a as cited_fact_a, fi.line_a as cited_line_a, fi.char_start_a as cited_start_a,
+                          fi.char_end_a as cited_end_a, fi.fact_b as cited_fact_b, fi.line_b as cited_line_b,
+                          fi.char_start_b as cited_start_b, fi.char_end_b as cited_end_b
                           from checks c join documents d on d.doc_id = c.doc_id join entities e on e.entity_id = d.entity_id
                           left join findings fi on fi.finding_id = c.check_id where c.check_id = :id""", {"id": fid})
     if c is None:
@@ -178,6 +181,14 @@ async def finding(request, datasette):
             f["url"] = fact_url(datasette, fact_id)
             f["shown"] = cells.number(f["value"], f["value_text"], f["unit"], f["measure"])
             facts.append(f)
+    # a sentence the finding cites that is no figure (a heading, a text span): shown from its own span
+    for side in ("a", "b"):
+        start, end = c[f"cited_start_{side}"], c[f"cited_end_{side}"]
+        if start is None or end is None or c[f"cited_fact_{side}"] in {f.get("fact_id") for f in facts}:
+            continue
+        facts.append({"fact_id": c[f"cited_fact_{side}"], "label_zh": "原文", "label_en": "the sentence", "measure": "text", "shown": "", "line": c[f"cited_line_{side}"],
+                      "unit": None, "url": source_url(datasette, c["doc_id"], c[f"cited_line_{side}"]),
+                      "context": await _context(db, c["doc_id"], start, end, [(start, end, "quote")])})
     # the check's own unit where the rules state it, else the one unit all its figures share
     units = sorted({f["unit"] for f in facts if f["unit"]})
     unit = c.get("unit") or (units[0] if len(units) == 1 else "")

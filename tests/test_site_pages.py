@@ -279,3 +279,28 @@ def test_every_link_in_the_findings_answers(site):
                 links.add(href.replace("&amp;", "&"))
     assert len(links) > 20
     assert_all_ok(ds, sorted(links))
+
+
+def test_a_finding_citing_a_sentence_that_is_no_figure(built, tmp_path):
+    """A finding may cite a heading or text span that is not a row of facts: its page shows that
+    sentence marked in context, and the findings table links it to its source line."""
+    db_path = tmp_path / "juesuan.db"
+    db_path.write_bytes(built["sqlite"].read_bytes())
+    con = sqlite3.connect(db_path)
+    fid, doc, fact_a, line_a, start, end, quote_a = con.execute(
+        "select finding_id, doc_id, fact_a, line_a, char_start_a, char_end_a, quote_a from findings "
+        "where fact_a is not null and char_start_a is not null limit 1").fetchone()
+    pseudo = f"{doc}:{start:06d}:text:text"
+    con.execute("update findings set fact_a = ? where finding_id = ?", (pseudo, fid))
+    con.execute("update checks set facts = replace(facts, ?, ?) where check_id = ?", (fact_a, pseudo, fid))
+    con.commit()
+    con.close()
+    ds = Datasette(immutables=[str(db_path)], metadata=json.loads(built["metadata"].read_text(encoding="utf-8")),
+                   plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "templates"))
+    page, table = f"/-/finding/{tilde_encode(fid)}", f"/{DB}/findings?finding_id={quote(fid)}"
+    got = fetch_all(ds, [page, table])
+    assert got[page][0] == 200
+    marked = "".join(re.findall(r'<mark class="quote">(.*?)</mark>', got[page][1], re.DOTALL))
+    assert quote_a.replace("\n", "") in marked.replace("\n", "").replace("&#34;", '"')
+    assert f'class="source-line" href="/-/source/{doc}#L{line_a}"' in got[table][1]
+    assert f"/-/provenance/{tilde_encode(pseudo)}" not in got[table][1]
