@@ -287,7 +287,7 @@ def test_a_finding_citing_a_sentence_that_is_no_figure(built, tmp_path):
     db_path = tmp_path / "juesuan.db"
     db_path.write_bytes(built["sqlite"].read_bytes())
     con = sqlite3.connect(db_path)
-    fid, doc, fact_a, line_a, start, end, quote_a = con.execute(
+    fid, doc, fact_a, line_a, start, _end, quote_a = con.execute(
         "select finding_id, doc_id, fact_a, line_a, char_start_a, char_end_a, quote_a from findings "
         "where fact_a is not null and char_start_a is not null limit 1").fetchone()
     pseudo = f"{doc}:{start:06d}:text:text"
