@@ -214,7 +214,7 @@ _REPO_LINK = re.compile(r'<a href="(?![a-z]+:|/|#)[^"]*">(.*?)</a>', re.DOTALL)
 
 def _markdown_page(path: Path, title: str):
     async def page(request, datasette):
-        import markdown  # installed with datasette-render-markdown
+        import markdown  # pinned in requirements.txt (Markdown)
 
         html = markdown.markdown(path.read_text(encoding="utf-8"), extensions=["tables", "fenced_code"])
         # links to files of the repository have no page on the site: keep their text, drop the link
