@@ -273,6 +273,18 @@ async def _browse(datasette) -> dict[str, Any]:
     return {"browse_tables": tables, "browse_queries": queries}
 
 
+async def _totals(datasette) -> dict[str, Any]:
+    """What the site holds, in one line under the statement."""
+    db = datasette.get_database(DB)
+    row = (await db.execute("""select (select count(*) from documents) as documents,
+                                      (select count(distinct entity_id) from documents) as bodies,
+                                      (select min(fiscal_year) from documents) as first_year,
+                                      (select max(fiscal_year) from documents) as last_year,
+                                      (select count(*) from facts) as figures,
+                                      (select count(*) from findings) as findings""")).first()
+    return dict(row)
+
+
 async def _home_data(datasette) -> dict[str, Any]:
     every_document = await _findings_per_document(datasette)
     # a large corpus shows the documents with most findings, still in year order
@@ -280,6 +292,7 @@ async def _home_data(datasette) -> dict[str, Any]:
     per_document = [d for d in every_document if d["doc_id"] in top]
     return {"per_document": per_document, "most_findings": max([1] + [d["findings"] for d in per_document]),
             "documents_total": len(every_document), "dashboard_charts": _dashboard_charts(datasette),
+            "totals": await _totals(datasette),
             **await _browse(datasette)}
 
 

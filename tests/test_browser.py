@@ -65,6 +65,9 @@ def test_home_leads_with_the_data(site, browser, built):
     sections = [e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, "section.home")]
     assert sections[:4] == ["search", "findings", "dashboard", "browse"] and "downloads" in sections[4:]
     assert "医疗保障局" in browser.find_element(By.CSS_SELECTOR, ".statement").text
+    con = sqlite3.connect(built["sqlite"])
+    figures, findings = con.execute("select (select count(*) from facts), (select count(*) from findings)").fetchone()
+    assert f"{figures:,} figures, {findings} findings" in browser.find_element(By.CSS_SELECTOR, ".totals").text
     assert browser.find_element(By.CSS_SELECTOR, "form.site-search input[name=q]").is_displayed()
     # every link on the page is the site's own or the licence's legal code: no placeholder repository
     hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a[href]")]
