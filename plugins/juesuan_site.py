@@ -50,13 +50,23 @@ def _fact_or_line_link(datasette, fact_id: str, doc_id: Any, line: Any, cls: str
     """A link to the figure's provenance page; a finding may cite a sentence that is not a
     figure (a heading, a text span), which links to its line in the source instead."""
     async def link() -> Markup:
-        db = datasette.get_database(DB)
-        if (await db.execute("select 1 from facts where fact_id = ?", [fact_id])).first():
+        if fact_id in await _fact_ids(datasette):
             return _link(fact_url(datasette, fact_id), cls, shown)
         if doc_id and line:
             return _link(source_url(datasette, doc_id, line), "source-line", shown)
         return escape(shown)
     return link
+
+
+async def _fact_ids(datasette) -> frozenset[str]:
+    """Every fact id, read once per server (the database is immutable), so a page of
+    findings costs no query per cell."""
+    ids = getattr(datasette, "_juesuan_fact_ids", None)
+    if ids is None:
+        rows = await datasette.get_database(DB).execute("select fact_id from facts", custom_time_limit=30_000)
+        ids = frozenset(r[0] for r in rows)
+        datasette._juesuan_fact_ids = ids
+    return ids
 
 
 @hookimpl
