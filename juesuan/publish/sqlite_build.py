@@ -69,7 +69,7 @@ def build_search_indexes(db: sqlite_utils.Database) -> None:
     """One contentless FTS5 table per searchable table, rowid = the table's rowid,
     holding the bigram segmentation of each text column (not the text itself)."""
     for table, columns in SEARCHABLE.items():
-        if not db[table].exists():
+        if not db.table(table).exists():
             continue
         index = f"{table}_search"
         cols = ", ".join(f"[{c}]" for c in columns)
@@ -107,13 +107,13 @@ def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Pat
                 rows.append(row)
             fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
                    for fk in res.get("foreignKeys", [])]
-            db[name].create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
+            db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
                             foreign_keys=fks)
-            db[name].insert_all(rows)
+            db.table(name).insert_all(rows)
             for fk in fks:
-                db[name].create_index([fk[0]], if_not_exists=True)
-        db["facts"].create_index(["metric", "measure"], if_not_exists=True)
-        db["facts"].create_index(["doc_id", "value_start"], if_not_exists=True)
+                db.table(name).create_index([fk[0]], if_not_exists=True)
+        db.table("facts").create_index(["metric", "measure"], if_not_exists=True)
+        db.table("facts").create_index(["doc_id", "value_start"], if_not_exists=True)
         build_search_indexes(db)
         for view_name, sql in VIEWS.items():
             db.create_view(view_name, sql)
