@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the plugin ships inside the repository and uses its package
     sys.path.insert(0, str(ROOT))
 
-from juesuan.publish import cells
-from juesuan.publish.links import DB, fact_url, finding_url, source_url
-from juesuan.publish.search import (
+from juesuan.publish import cells  # noqa: E402
+from juesuan.publish.links import DB, fact_url, finding_url, source_url  # noqa: E402
+from juesuan.publish.search import (  # noqa: E402
     SEARCH_WORDS,
     match_expression,
     register_functions,

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the plugin ships inside the repository and uses its package
     sys.path.insert(0, str(ROOT))
 
-from juesuan.publish import cells
-from juesuan.publish.links import DB, fact_url, figures_url, finding_url, source_url
-from juesuan.publish.search import SEARCH_WORDS
+from juesuan.publish import cells  # noqa: E402
+from juesuan.publish.links import DB, fact_url, figures_url, finding_url, source_url  # noqa: E402
+from juesuan.publish.search import SEARCH_WORDS  # noqa: E402
 
 CONTEXT_LINES = 3
 HOME_DOCUMENTS = 30  # rows of the home page's findings-per-document table
@@ -196,7 +196,8 @@ async def finding(request, datasette):
         start, end = c[f"cited_start_{side}"], c[f"cited_end_{side}"]
         if start is None or end is None or c[f"cited_fact_{side}"] in {f.get("fact_id") for f in facts}:
             continue
-        facts.append({"fact_id": c[f"cited_fact_{side}"], "label_zh": "原文", "label_en": "the sentence", "measure": "text", "shown": "", "line": c[f"cited_line_{side}"],
+        facts.append({"fact_id": c[f"cited_fact_{side}"], "label_zh": "原文", "label_en": "the sentence",
+                      "measure": "text", "shown": "", "line": c[f"cited_line_{side}"],
                       "unit": None, "url": source_url(datasette, c["doc_id"], c[f"cited_line_{side}"]),
                       "context": await _context(db, c["doc_id"], start, end, [(start, end, "quote")])})
     # the check's own unit where the rules state it, else the one unit all its figures share

@@ -77,7 +77,7 @@ def match_expression(query: str | None) -> str | None:
             if not last:
                 tokens.append(run[-1])  # an inner run ends where the text's run ends
         if len(runs[-1]) == 1:  # a final single character: any token starting with it
-            phrase = " + ".join(f'"{t}"' for t in tokens + [runs[-1]]) + " *"
+            phrase = " + ".join(f'"{t}"' for t in [*tokens, runs[-1]]) + " *"
         else:
             phrase = " + ".join(f'"{t}"' for t in tokens)
         phrases.append(phrase)
