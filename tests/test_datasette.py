@@ -7,7 +7,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from conftest import datasette_server
 
 from juesuan.paths import ROOT
