@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
-from juesuan.extract.lexicon import NUMBER, Lexicon, map_heading
-from juesuan.extract.text import Sentence, compact, normalise, sentences
+from juesuan.extract.lexicon import SIGNED, Lexicon, map_heading
+from juesuan.extract.text import Sentence, compact, normalise, reflow, split_sentences
 
 MEASURES = ("amount", "share_pct", "change_amount", "change_pct", "budget", "budget_adjusted", "completion_pct", "count")
 
@@ -364,7 +364,7 @@ class SentenceReader:
         # where the numbers stand (a list 收、支 … X、Y万元 shares one unit)
         body = m.group(0)[: len(m.group(0)) - len(unit)] if unit else m.group(0)
         positions = []
-        for nm in re.finditer(NUMBER, body):
+        for nm in re.finditer(SIGNED, body):
             positions.append((tok.start + nm.start(), tok.start + nm.end(), nm.group(0)))
         # the quote runs from the clause naming the metric to the end of this clause
         q_end = len(comp)
@@ -381,8 +381,11 @@ class SentenceReader:
             base = head.metrics[0]
         for k, (p0, p1, raw) in enumerate(positions):
             value, decimals = parse_number(raw)
+            fact_flags = list(flags)
             if measure.startswith("change") and st.sign == 0:
                 value = Decimal(0).quantize(value) if decimals else Decimal(0)
+            elif measure.startswith("change") and st.sign == -1 and value < 0:
+                fact_flags.append("minus_after_decrease")   # 下降-5%: the printed sign is kept
             elif measure.startswith("change") and st.sign == -1 and value != 0:
                 value = -value
             wan = value * self.lex.money_units[unit] if unit in self.lex.money_units else None
@@ -395,7 +398,7 @@ class SentenceReader:
                     compared_year=compared if measure.startswith("change") else None,
                     char_start=char_start, char_end=char_end,
                     value_start=index[p0], value_end=index[p1 - 1] + 1,
-                    quote=self.text[char_start:char_end], section="/".join(sent.section), flags=list(flags),
+                    quote=self.text[char_start:char_end], section="/".join(sent.section), flags=list(fact_flags),
                 )
                 if metric == "function_expenditure" and target.function:
                     fn = target.function
@@ -479,8 +482,9 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
     if not METRIC_KINDS:
         _load_vocabulary()
     norm = normalise(text, lex)
-    reader = SentenceReader(lex, doc_id, text, norm, fiscal_year)
-    for sent in sentences(norm, lex):
+    flow = reflow(norm, lex)
+    reader = SentenceReader(lex, doc_id, text, flow, fiscal_year)
+    for sent in split_sentences(flow, norm, lex):
         reader.read(sent)
     facts = reader.facts
     flag_units(facts, lex.money_units)

@@ -41,6 +41,13 @@ class Lexicon:
     sentence_end: str
     clause_sep: str
     heading_markers: list[re.Pattern[str]]
+    heading_re: re.Pattern[str]
+    sentence_end_re: re.Pattern[str]
+    line_terminal: str
+    reflow_blank_lines: int
+    fold_spaces: tuple[int, ...]
+    fold_minus: tuple[int, ...]
+    drop_string: str
     heading_max_chars: int
     terms: dict[str, tuple[str, ...]]            # phrase -> metric ids
     not_terms: frozenset[str]
@@ -73,14 +80,14 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise JuesuanError(f"lexicon is not valid YAML: {exc}", path, line) from exc
-    required = ("traditional", "units", "terms", "cues", "heading_markers", "filler", "compared_year")
+    required = ("units", "terms", "cues", "heading_markers", "filler", "compared_year")
     for key in required:
         if key not in raw:
             raise JuesuanError(f"lexicon lacks the section '{key}'", path)
 
-    pairs = "".join(str(raw["traditional"]).split())
+    pairs = "".join(str(raw.get("char_overrides", "")).split())
     if len(pairs) % 2:
-        raise JuesuanError("'traditional' must list pairs of characters", path)
+        raise JuesuanError("'char_overrides' must list pairs of characters", path)
     char_map = {ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)}
 
     terms: dict[str, tuple[str, ...]] = {}
@@ -112,6 +119,13 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         sentence_end=raw.get("sentence_end", "。"),
         clause_sep=raw.get("clause_sep", ",;"),
         heading_markers=[re.compile(m) for m in raw["heading_markers"]],
+        heading_re=re.compile("|".join(f"(?P<h{i}>{m})" for i, m in enumerate(raw["heading_markers"]))),
+        sentence_end_re=re.compile("[" + re.escape(raw.get("sentence_end", "。")) + "]"),
+        line_terminal=str(raw.get("line_terminal", "。!?;:")),
+        reflow_blank_lines=int(raw.get("reflow_blank_lines", 2)),
+        fold_spaces=tuple(ord(c) for c in raw.get("fold_spaces", "\u3000")),
+        fold_minus=tuple(ord(c) for c in raw.get("fold_minus", "")),
+        drop_string="".join(sorted(set(raw.get("drop_chars", "")))),
         heading_max_chars=int(raw.get("heading_max_chars", 40)),
         terms=terms,
         not_terms=frozenset(raw.get("not_terms", [])),
@@ -174,7 +188,9 @@ def map_heading(lex: "Lexicon", name: str, level: str, parent_code: str) -> str:
 
 # A number as printed: thousands separators, decimals, and the PDF habit of a
 # break after the decimal point. Percent and units are matched after it.
-NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?![\d])|\d+)(?:\.\d+)?"
+# A printed minus sign (`增长-5.2%`, `结余-3.2万元`), never a hyphen between numbers.
+SIGNED = r"(?<![\d.])-?" + NUMBER
 
 
 def trie_pattern(words: set[str]) -> str:
@@ -211,7 +227,7 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     heading = r"(?P<fname>[\u4e00-\u9fff]{2,40}?)\((?P<fmark>类|款|项|\d{3}|\d{5}|\d{7})\)"
     seps = re.escape(lex.clause_sep)
     return re.compile(
-        rf"(?P<num>(?<![\d.])(?P<numlist>(?:{NUMBER}、)*){NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
+        rf"(?P<num>(?<![\d.\-])(?P<numlist>(?:-?{NUMBER}、)*)-?{NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
         rf"|(?P<year>{lex.compared_year.pattern})"
         rf"|(?P<heading>{heading})"
         rf"|(?P<phrase>{phrase_alt})"
