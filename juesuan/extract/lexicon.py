@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -17,10 +18,29 @@ from juesuan.errors import JuesuanError
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
-CUE_KINDS = (
-    "head", "increase", "decrease", "flat", "sign_unknown", "share", "completion",
-    "budget", "budget_adjusted", "actual", "versus_budget", "stop", "gap",
-)
+class Cue(StrEnum):
+    """What a cue word says about the figure that follows (lexicon.yml `cues`)."""
+    HEAD = "head"                        # a breakdown follows (其中)
+    INCREASE = "increase"                # year-over-year change, by sign
+    DECREASE = "decrease"
+    FLAT = "flat"
+    SIGN_UNKNOWN = "sign_unknown"        # template residue 增加(减少)
+    SHARE = "share"                      # 占
+    COMPLETION = "completion"            # 完成预算的
+    BUDGET = "budget"
+    BUDGET_ADJUSTED = "budget_adjusted"
+    ACTUAL = "actual"
+    VERSUS_BUDGET = "versus_budget"      # 比预算: a change against the budget, not a year
+    OVER_BUDGET = "over_budget"          # 决算数大于预算数
+    UNDER_BUDGET = "under_budget"        # 决算数小于预算数
+    EACH = "each"                        # 分别, 各, 均: one figure per subject of a list
+    QUALIFIER = "qualifier"              # 不到, 约: the figure is a bound or approximate
+    RATIO = "ratio"                      # 比例, 率: a ratio of no metric here; its figure is skipped
+    STOP = "stop"                        # a reason clause: not read
+    GAP = "gap"                          # words that say nothing more
+
+
+CUE_KINDS = tuple(c.value for c in Cue)
 
 
 @dataclass(frozen=True)
@@ -57,13 +77,31 @@ class Lexicon:
     income_heads: frozenset[str]
     count_switch: dict[str, dict[str, str]]
     count_units: dict[str, tuple[str, ...]]
-    cues: dict[str, str]                          # phrase -> cue kind
+    cues: dict[str, Cue]                          # phrase -> cue kind
     filler: frozenset[str]
+    filler_re: re.Pattern[str]
+    date_suffix: str
+    quote_end: str
+    abbreviated_units: frozenset[str]
+    section_unit: re.Pattern[str]
+    heading_mark_re: re.Pattern[str]
+    heading_token_re: re.Pattern[str]
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
     function_index: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # name -> (code, level, parent)
     token_re: re.Pattern[str] | None = None
+
+    def phrase_metrics(self, phrase: str, section: tuple[str, ...], head: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The metrics a phrase names where it stands: () for a phrase that
+        names no figure of ours here, None for a phrase that is no term."""
+        joined = "/".join(section)
+        for scope in self.scopes:
+            if phrase not in scope.terms:
+                continue
+            if (scope.section and scope.section in joined) or (scope.head and scope.head in head):
+                return scope.terms[phrase] or ()
+        return self.terms.get(phrase)
 
 
 def _split_metrics(value: str | None) -> tuple[str, ...] | None:
@@ -95,12 +133,13 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         metrics = _split_metrics(metric_key) or ()
         for phrase in phrases:
             terms[str(phrase)] = metrics
-    cues: dict[str, str] = {}
+    cues: dict[str, Cue] = {}
     for kind, phrases in raw["cues"].items():
         if kind not in CUE_KINDS:
             raise JuesuanError(f"unknown cue kind '{kind}' (known: {', '.join(CUE_KINDS)})", path)
         for phrase in phrases:
-            cues[str(phrase)] = kind
+            cues[str(phrase)] = Cue(kind)
+    marks = str(raw.get("heading_marks", "类|款|项"))
     scopes = [
         Scope(
             section=s.get("when_section"),
@@ -137,6 +176,13 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         count_units={k: tuple(v) for k, v in raw.get("count_units", {}).items()},
         cues=cues,
         filler=frozenset(raw["filler"]),
+        filler_re=re.compile("[" + re.escape(raw["filler"]) + "]*"),
+        date_suffix=str(raw.get("date_suffix", "")),
+        quote_end=str(raw.get("quote_end", ",;:。、")),
+        abbreviated_units=frozenset(raw["units"].get("abbreviated", [])),
+        section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
+        heading_mark_re=re.compile(rf"\((?:{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
+        heading_token_re=re.compile(rf"(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
         compared_year=re.compile(raw["compared_year"]),
         previous_year_words=tuple(raw.get("previous_year_words", [])),
     )
@@ -224,12 +270,10 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     for scope in lex.scopes:
         phrases |= set(scope.terms)
     phrase_alt = trie_pattern(phrases)
-    heading = r"(?P<fname>[\u4e00-\u9fff]{2,40}?)\((?P<fmark>类|款|项|\d{3}|\d{5}|\d{7})\)"
     seps = re.escape(lex.clause_sep)
     return re.compile(
         rf"(?P<num>(?<![\d.\-])(?P<numlist>(?:-?{NUMBER}、)*)-?{NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
         rf"|(?P<year>{lex.compared_year.pattern})"
-        rf"|(?P<heading>{heading})"
         rf"|(?P<phrase>{phrase_alt})"
         rf"|(?P<sep>[{seps}])"
     )

@@ -98,6 +98,7 @@ class Sentence:
     end: int
     section: tuple[str, ...]
     ends_with_colon: bool
+    unit: str = ""    # the money unit a `单位：万元` line above states for this section
 
 
 def headings_and_lines(norm: str, lex: Lexicon) -> list[tuple[int, int, Heading | None]]:
@@ -138,6 +139,8 @@ class Reflow:
     def join(self, prev: str, nxt: str) -> str | None:
         """None: a real line end. ' ': join. FUSE: join and fuse one number."""
         last, first = prev[-1], nxt[0]
+        if self.lex.section_unit.search(prev) or self.lex.section_unit.search(nxt):
+            return None                                  # `单位：万元` stands on its own line
         if self.number_end.search(prev) and self.number_start.match(nxt):
             if last == "." or first == "." or len(prev) == 1 or len(nxt) == 1:
                 return FUSE                              # `7940.\n39`, `7\n9\n4\n0`
@@ -198,6 +201,7 @@ def split_sentences(flow: str, norm: str, lex: Lexicon) -> list[Sentence]:
     out: list[Sentence] = []
     stack: list[Heading] = []
     section: tuple[str, ...] = ()
+    unit = ""
     pos = 0
     for line in flow.split("\n"):
         start, end = pos, pos + len(line)
@@ -207,31 +211,34 @@ def split_sentences(flow: str, norm: str, lex: Lexicon) -> list[Sentence]:
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()
             stack.append(heading)
-            section = tuple(h.text for h in stack)
-            s = _sentence(flow, start, end, section)
+            section, unit = tuple(h.text for h in stack), ""
+            s = _sentence(flow, start, end, section, unit)
             if s is not None:
                 out.append(s)
             continue
+        stated = lex.section_unit.search(line)
+        if stated:
+            unit = stated.group("unit")
         s0 = start
         for m in ender.finditer(flow, start, end):
-            s = _sentence(flow, s0, m.end(), section)
+            s = _sentence(flow, s0, m.end(), section, unit)
             if s is not None:
                 out.append(s)
             s0 = m.end()
-        s = _sentence(flow, s0, end, section)
+        s = _sentence(flow, s0, end, section, unit)
         if s is not None:
             out.append(s)
     return out
 
 
-def _sentence(flow: str, start: int, end: int, section: tuple[str, ...]) -> Sentence | None:
+def _sentence(flow: str, start: int, end: int, section: tuple[str, ...], unit: str) -> Sentence | None:
     piece = flow[start:end]
     body = piece.strip()
     if not body.strip(FUSE):
         return None
     start += len(piece) - len(piece.lstrip())
     end -= len(piece) - len(piece.rstrip())
-    return Sentence(start, end, section, body.endswith(":"))
+    return Sentence(start, end, section, body.endswith(":"), unit)
 
 
 @lru_cache(maxsize=8)

@@ -1,0 +1,483 @@
+"""The sentence grammar: which token sequences state which figure.
+
+A sentence is read once, left to right, token by token (phrases of the
+lexicon, numbers with units, years, functional headings, clause
+separators). Each token kind has one small handler; the state they share
+is split in two: `Clause` (what the current clause has said: its cue, its
+sign, the term it named) and `Reading` (what the sentence has said: the
+topic, the breakdown's head, the year compared with, a list of subjects).
+
+A number becomes a fact only when the text between it and the phrase naming
+its metric is nothing but cues and filler; anything looser would trade
+precision for recall, and what the script cannot read is curated.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from juesuan.classification import LEVEL_DIGITS, LEVELS
+from juesuan.extract.facts import METRIC_GROUPS, METRIC_KINDS, Fact, Measure, parse_number
+from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
+from juesuan.extract.text import Sentence, compact
+from juesuan.extract.tokens import Token, tokenise
+
+LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
+CHANGE = (Measure.CHANGE_AMOUNT, Measure.CHANGE_PCT)
+VERSUS_BUDGET = {Measure.CHANGE_AMOUNT: Measure.BUDGET_DIFF_AMOUNT, Measure.CHANGE_PCT: Measure.BUDGET_DIFF_PCT}
+FIGURE_CUES = (Cue.ACTUAL, Cue.BUDGET, Cue.BUDGET_ADJUSTED)
+SIGN_OF = {Cue.INCREASE: 1, Cue.DECREASE: -1, Cue.FLAT: 0, Cue.OVER_BUDGET: 1, Cue.UNDER_BUDGET: -1}
+
+
+@dataclass
+class Topic:
+    metrics: tuple[str, ...]
+    quote_start: int                    # original offset where its clause begins
+    function: dict[str, str] | None = None
+
+
+@dataclass
+class Clause:
+    """What the current clause has said so far."""
+    cue: Cue | None = None       # the last cue: what kind of figure comes next
+    sign: int | None = None      # the sign a change verb gave (None: unknown)
+    pct: Cue | None = None       # what a percent means here (SHARE, COMPLETION, INCREASE…)
+    skip: bool = False           # a figure of no interest (a reason clause, a ratio)
+    versus: bool = False         # this clause compares with the budget: only differences count
+    base: str = ""
+    expect_base: bool = False
+    term: Topic | None = None
+    broken: bool = False         # unread words stand between the term and a figure
+    consumed: bool = False
+    consumed_budget: bool = False
+    fresh: bool = False          # the last metric named has not yet had a figure
+    shared: bool = False         # this clause's figure belongs to a list of subjects
+    pending: Cue | None = None   # a cue that ended the previous clause with no figure
+    seen: int = 0                # tokens read in this clause
+    gap_start: int = 0
+
+    def next_clause(self) -> None:
+        dangling = self.cue in FIGURE_CUES and not self.consumed
+        self.pending = self.cue if dangling else None   # 支出决算为,8.64万元: a cue left hanging
+        self.cue = self.sign = self.pct = self.term = None
+        self.skip = self.versus = self.expect_base = self.broken = self.consumed = False
+        self.base = ""
+        self.seen = 0
+
+    def set_cue(self, kind: Cue) -> None:
+        if kind in SIGN_OF:
+            self.sign, self.cue, self.pct = SIGN_OF[kind], Cue.INCREASE, Cue.INCREASE
+        elif kind == Cue.SIGN_UNKNOWN:
+            self.sign, self.cue, self.pct = None, Cue.SIGN_UNKNOWN, Cue.INCREASE
+        elif kind == Cue.SHARE:
+            self.cue, self.pct, self.expect_base = Cue.SHARE, Cue.SHARE, True
+        elif kind == Cue.COMPLETION:
+            self.cue, self.pct = Cue.COMPLETION, Cue.COMPLETION
+        else:
+            self.cue = kind
+
+
+@dataclass
+class Reading:
+    """What the sentence has said so far (carried across its clauses)."""
+    sent: Sentence
+    comp: str
+    index: list[int]
+    topic: Topic | None = None          # the sentence's subject once a figure locked it
+    last: Topic | None = None           # the last metric named
+    head: Topic | None = None           # the breakdown's head (其中 …)
+    head_measure: str = Measure.AMOUNT
+    clause_start: int = 0
+    compared: int | None = None
+    versus_budget: bool = False         # changes are against the budget, not a year
+    path: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    has_function: bool = False
+    has_number: bool = False
+    locked: bool = False
+    stopped: bool = False
+    subjects: list[Topic] = field(default_factory=list)   # A、B … 分别/各/均
+    each: bool = False                  # a distributive cue was read
+    list_pos: int = 0                   # the position in a list of figures
+    flags: list[str] = field(default_factory=list)        # qualifiers (不到, 约) for the next figure
+    clause: Clause = field(default_factory=Clause)
+
+
+class SentenceReader:
+    """Reads sentences in order; keeps what carries from one to the next."""
+
+    def __init__(self, lex: Lexicon, doc_id: str, text: str, view: str, fiscal_year: int | None) -> None:
+        self.lex, self.doc_id, self.text, self.view, self.fiscal_year = lex, doc_id, text, view, fiscal_year
+        self.carry: Topic | None = None
+        self.carry_head: Topic | None = None
+        self.facts: list[Fact] = []
+        self.head_cues = sorted((p for p, k in lex.cues.items() if k == Cue.HEAD), key=len, reverse=True)
+        self.handlers: dict[str, Callable[[Reading, Token], None]] = {
+            "sep": self.on_sep, "year": self.on_year, "num": self.on_number,
+            "heading": self.on_heading, "phrase": self.on_phrase,
+        }
+
+    # -- the sentence ------------------------------------------------------
+    def read(self, sent: Sentence) -> None:
+        comp, index = compact(self.view, sent.start, sent.end, self.lex)
+        if not comp:
+            return
+        r = Reading(sent, comp, index, topic=self.carry, head=self.carry_head)
+        self.carry = self.carry_head = None   # a heading sentence's topic serves budget/actual cues only
+        filler = self.lex.filler_re
+        for tok in tokenise(self.lex, comp):
+            c = r.clause
+            if not filler.fullmatch(comp, c.gap_start, tok.start):
+                c.broken = True   # unread words between a phrase and a figure break the link
+            c.gap_start = tok.end
+            c.seen += 1
+            if tok.kind == "num" and c.seen == 1 and c.pending and c.cue is None:
+                c.cue = c.pending   # the figure the dangling cue announced
+            if r.stopped and tok.kind != "sep":
+                continue   # a reason clause is not read
+            self.handlers[tok.kind](r, tok)
+        if r.has_function and not r.has_number and r.last is not None:
+            self.carry = r.last       # a heading line; its figures follow in the next sentence
+        if sent.ends_with_colon and (r.last or r.head):
+            self.carry_head = r.last or r.head
+
+    def named(self, r: Reading, metrics: tuple[str, ...], function: dict[str, str] | None = None) -> None:
+        t = Topic(metrics, r.index[r.clause_start], function)
+        if r.topic is None or not r.locked:
+            r.topic = t   # until a figure is read, the deepest heading named is the topic
+        c = r.clause
+        if c.shared and c.term is None:
+            r.subjects.append(t)        # A、B: one more subject of a list
+        else:
+            r.subjects, r.each = [t], False
+        r.last = c.term = t
+        c.broken = False
+        c.fresh = True
+
+    # -- one handler per token kind ----------------------------------------
+    def on_sep(self, r: Reading, tok: Token) -> None:
+        c = r.clause
+        if tok.text == "、" and r.list_pos and _list_follows(r.comp, tok.start):
+            c.gap_start = tok.end
+            return   # 各下降1.9%、3.8%: the list of figures goes on in the same clause
+        # 'A、B比上年减少X': the figure after a list belongs to A and B together
+        shared = tok.text == "、" and (r.stopped or (c.term is not None and not c.consumed))
+        r.stopped = False
+        c.next_clause()
+        c.shared = shared
+        r.list_pos = 0
+        r.clause_start = tok.end
+
+    def on_year(self, r: Reading, tok: Token) -> None:
+        ym = self.lex.compared_year.search(tok.text)
+        if ym:
+            r.compared = int(ym.group(1))
+            r.versus_budget = False
+
+    def on_heading(self, r: Reading, tok: Token) -> None:
+        name = tok.match.group("fname")
+        for prefix in self.head_cues:   # '其中行政单位医疗(项)' names 行政单位医疗
+            if name.startswith(prefix) and len(name) > len(prefix) + 1:
+                name = name[len(prefix):]
+                break
+        mark = tok.match.group("fmark")
+        level = mark if mark in LEVELS else LEVEL_OF_DIGITS[len(mark)]
+        code = mark if mark.isdigit() else ""
+        r.path = _descend(r.path, level, name, code)
+        mapped = "" if code else map_heading(self.lex, name, level, _parent_code(r.path, level))
+        if mapped:
+            r.path[level] = (name, "", mapped)
+        self.named(r, ("function_expenditure",), _function(r.path, level, mapped_code=mapped))
+        r.has_function = True
+
+    def on_phrase(self, r: Reading, tok: Token) -> None:
+        phrase, lex = tok.text, self.lex
+        if phrase in lex.not_terms:
+            r.clause.broken, r.clause.term = True, None
+        elif phrase in lex.previous_year_words:
+            if self.fiscal_year:
+                r.compared = self.fiscal_year - 1
+            r.versus_budget = False
+        elif phrase in lex.cues:
+            self.on_cue(r, lex.cues[phrase])
+        elif phrase in lex.function_names:
+            self.on_function_name(r, phrase)
+        else:
+            self.on_term(r, phrase)
+
+    def on_cue(self, r: Reading, kind: Cue) -> None:
+        c = r.clause
+        if kind == Cue.STOP:
+            r.stopped = True
+        elif kind == Cue.HEAD:
+            if r.last is not None:
+                r.head = r.last
+                r.head_measure = Measure.BUDGET if (
+                    c.cue in (Cue.BUDGET, Cue.BUDGET_ADJUSTED) or c.consumed_budget
+                    or any(_group(x) == "budget" for x in r.last.metrics)
+                ) else Measure.AMOUNT
+            r.topic = r.last = c.term = None
+            c.broken = True
+        elif kind == Cue.EACH:
+            r.each = True
+        elif kind == Cue.QUALIFIER:
+            r.flags.append("approximate")
+        elif kind == Cue.RATIO:
+            c.skip = True
+        elif kind in (Cue.VERSUS_BUDGET, Cue.OVER_BUDGET, Cue.UNDER_BUDGET):
+            r.versus_budget = c.versus = True
+            if kind != Cue.VERSUS_BUDGET:
+                c.set_cue(kind)
+        elif kind != Cue.GAP:
+            c.set_cue(kind)
+
+    def on_function_name(self, r: Reading, phrase: str) -> None:
+        if r.head is not None and any(x in self.lex.income_heads for x in r.head.metrics):
+            r.clause.broken = True   # headings listed under an income total are not spending
+            return
+        code, level = self.lex.function_names[phrase]
+        r.path = _descend(r.path, level, phrase, "")
+        r.path[level] = (phrase, "", code)
+        self.named(r, ("function_expenditure",), _function(r.path, level, mapped_code=code))
+        r.has_function = True
+
+    def on_term(self, r: Reading, phrase: str) -> None:
+        c = r.clause
+        metrics = self.lex.phrase_metrics(phrase, r.sent.section, r.head.metrics if r.head else ())
+        if metrics is None:
+            return   # not a phrase here
+        if c.expect_base:
+            c.base = metrics[0] if metrics else ""
+            c.expect_base = False
+        elif not metrics:
+            c.broken, c.term = True, None
+        else:
+            self.named(r, metrics)
+
+    def on_number(self, r: Reading, tok: Token) -> None:
+        m, c = tok.match, r.clause
+        after = r.comp[tok.end:tok.end + 1]
+        if m.group("unit") is None and after and after in self.lex.date_suffix:
+            return  # a date is filler
+        r.has_number = r.has_number or bool(m.group("unit"))
+        if c.broken or c.skip:
+            if c.broken and c.term is None and c.cue is None and not c.shared:
+                r.last = None   # an item the vocabulary lacks: its figures are nobody's
+            return
+        targets = self._targets(r, tok)
+        emitted = False
+        for target, positions in targets:
+            emitted = self._emit(r, tok, target, positions) or emitted
+        r.flags = []
+        if emitted:
+            c.consumed = r.locked = True
+            c.fresh = False
+            if c.cue in FIGURE_CUES:
+                c.cue = None
+
+    # -- which metric a figure belongs to ----------------------------------
+    def _targets(self, r: Reading, tok: Token) -> list[tuple[Topic, list[tuple[int, int, str]]]]:
+        """The topics the figure(s) of this token go to, each with the
+        positions of its numbers: one topic for a plain figure; one per
+        subject, in order, for a list (A、B分别为X、Y; 收、支总计各减少X、Y)."""
+        m, c = tok.match, r.clause
+        body = m.group(0)[: len(m.group(0)) - len(m.group("unit") or "")]
+        positions = [(tok.start + n.start(), tok.start + n.end(), n.group(0)) for n in re.finditer(SIGNED, body)]
+        in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end)
+        if c.shared:
+            if not r.each or len(r.subjects) < 2:
+                return []        # the figure after a list, without 分别/各, is their sum
+            subjects = r.subjects
+        else:
+            target = self._target(r, m)
+            if target is None:
+                return []
+            if len(target.metrics) < 2 or not in_list:
+                if in_list:
+                    r.list_pos += len(positions)
+                return [(target, positions)]
+            subjects = [Topic((x,), target.quote_start, target.function) for x in target.metrics]
+        if not in_list:
+            return [(s, positions) for s in subjects]            # 均为X: each subject X
+        out = []
+        for p in positions:
+            if r.list_pos < len(subjects):
+                out.append((subjects[r.list_pos], [p]))
+            r.list_pos += 1
+        return out
+
+    def _target(self, r: Reading, m: re.Match[str]) -> Topic | None:
+        """Which topic a number in this clause belongs to."""
+        c = r.clause
+        if c.term is not None:
+            return c.term
+        unit = m.group("unit") or ""
+        if c.cue in (Cue.SHARE, Cue.INCREASE, Cue.SIGN_UNKNOWN, Cue.COMPLETION):
+            return r.last
+        if c.cue in FIGURE_CUES:
+            return r.last if (r.last is not None and c.fresh) else (r.topic or r.last)
+        if r.last is not None and unit in self.lex.count_switch.get(r.last.metrics[0], {}):
+            return r.last
+        return None
+
+    def _measure(self, r: Reading, unit: str, metrics: list[str], flags: list[str]) -> tuple[str, list[str]] | None:
+        lex, c = self.lex, r.clause
+        if unit in lex.percent_units:
+            measure = {Cue.SHARE: Measure.SHARE_PCT, Cue.INCREASE: Measure.CHANGE_PCT,
+                       Cue.COMPLETION: Measure.COMPLETION_PCT}.get(c.pct) if c.pct else None
+            return (measure, metrics) if measure else None
+        if unit in lex.money_units or unit == "":
+            return self._money_measure(r, unit, metrics, flags)
+        switched = lex.count_switch.get(metrics[0], {})
+        if unit in switched:
+            metrics = [switched[unit]]
+        if any(unit not in lex.count_units.get(x, ()) for x in metrics):
+            return None
+        return (Measure.CHANGE_AMOUNT if c.cue == Cue.INCREASE else Measure.COUNT), metrics
+
+    def _money_measure(self, r: Reading, unit: str, metrics: list[str], flags: list[str]) -> tuple[str, list[str]] | None:
+        c = r.clause
+        if any(METRIC_KINDS.get(x) != "money" for x in metrics) or c.cue in (Cue.SHARE, Cue.COMPLETION):
+            return None
+        if unit == "" and c.cue not in (*FIGURE_CUES, None, Cue.INCREASE):
+            return None
+        if c.cue in (Cue.INCREASE, Cue.SIGN_UNKNOWN):
+            measure: str = Measure.CHANGE_AMOUNT
+            if c.cue == Cue.SIGN_UNKNOWN:
+                flags.append("sign_unresolved")
+        elif c.cue in (Cue.BUDGET, Cue.BUDGET_ADJUSTED):
+            measure = Measure.BUDGET if c.cue == Cue.BUDGET else Measure.BUDGET_ADJUSTED
+        elif r.head is not None and r.head_measure == Measure.BUDGET and c.term is not None and not any(
+            _group(x) == "budget" for x in metrics
+        ):
+            measure = Measure.BUDGET   # parts of a budget are budgets
+        else:
+            measure = Measure.AMOUNT
+        if measure in (Measure.BUDGET, Measure.BUDGET_ADJUSTED) and all(_group(x) == "budget" for x in metrics):
+            measure = Measure.AMOUNT   # a budget metric's figure is its amount
+        if measure in (Measure.BUDGET, Measure.BUDGET_ADJUSTED):
+            mapped = [self.lex.budget_metric.get(x, {}).get(measure, x) for x in metrics]
+            if mapped != metrics:
+                return Measure.AMOUNT, mapped
+        return measure, metrics
+
+    # -- the fact ----------------------------------------------------------
+    def _emit(self, r: Reading, tok: Token, target: Topic, positions: list[tuple[int, int, str]]) -> bool:
+        m, c, lex = tok.match, r.clause, self.lex
+        unit = m.group("unit") or ""
+        flags: list[str] = ["stray_character"] if m.group("stray") else []
+        flags += r.flags
+        decided = self._measure(r, unit, list(target.metrics), flags)
+        if decided is None:
+            return False
+        measure, metrics = decided
+        if unit == "" and METRIC_KINDS.get(metrics[0]) == "money":
+            if r.sent.unit:
+                unit = r.sent.unit
+                flags.append("unit_from_section")   # 单位：万元 above: inherited, never guessed
+            else:
+                flags.append("unit_missing")
+        elif unit in lex.abbreviated_units:
+            flags.append("unit_abbreviated")
+        if measure in CHANGE and r.versus_budget:
+            measure = VERSUS_BUDGET[Measure(measure)]
+        elif c.versus:
+            return False   # 与预算数相比 … without a verb: not a figure of ours
+        if measure in (Measure.BUDGET, Measure.BUDGET_ADJUSTED) or (measure == Measure.AMOUNT and c.cue == Cue.BUDGET):
+            c.consumed_budget = True
+        char_start, char_end = self._quote(r, tok, target)
+        base = c.base or (r.head.metrics[0] if (measure == Measure.SHARE_PCT and r.head is not None) else "")
+        if c.base and r.head is not None and r.head.metrics[0] in lex.base_variants.get(c.base, []):
+            base = r.head.metrics[0]
+        for k, (p0, p1, raw) in enumerate(positions):
+            value, decimals = parse_number(raw)
+            fact_flags = list(flags)
+            value = _signed(value, decimals, measure, c.sign, fact_flags)
+            wan = value * lex.money_units[unit] if unit in lex.money_units else None
+            these = metrics if len(positions) == 1 else [metrics[min(k, len(metrics) - 1)]]
+            for metric in these:
+                f = Fact(
+                    doc_id=self.doc_id, metric=metric, measure=str(measure), value=value,
+                    value_text=raw.replace(" ", ""), unit=unit, value_wan=wan, decimals=decimals,
+                    base_metric=base if measure == Measure.SHARE_PCT and base != metric else "",
+                    compared_year=r.compared if measure in CHANGE else None,
+                    char_start=char_start, char_end=char_end,
+                    value_start=r.index[p0], value_end=r.index[p1 - 1] + 1,
+                    quote=self.text[char_start:char_end], section="/".join(r.sent.section), flags=fact_flags,
+                )
+                if metric == "function_expenditure" and target.function:
+                    _place(f, target.function)
+                if measure in CHANGE and r.compared is None:
+                    f.flags.append("compared_year_unstated")
+                self.facts.append(f)
+        return True
+
+    def _quote(self, r: Reading, tok: Token, target: Topic) -> tuple[int, int]:
+        """From the clause naming the metric to the end of this figure's clause."""
+        comp, index = r.comp, r.index
+        q_end = len(comp)
+        ends = self.lex.quote_end
+        for j in range(tok.end, len(comp)):
+            if comp[j] in ends or "\n" in self.view[index[j - 1] + 1:index[j]]:
+                q_end = j
+                break
+        char_start = min(target.quote_start, index[tok.start])
+        while char_start > r.sent.start and self.view[char_start - 1] in self.lex.drop_chars:
+            char_start -= 1
+        return char_start, index[q_end - 1] + 1
+
+
+def _signed(value: Decimal, decimals: int, measure: str, sign: int | None, flags: list[str]) -> Decimal:
+    """A change takes its sign from the verb; a printed minus is kept."""
+    if measure not in CHANGE and measure not in VERSUS_BUDGET.values():
+        return value
+    if sign == 0:
+        return Decimal(0).quantize(value) if decimals else Decimal(0)
+    if sign == -1 and value < 0:
+        flags.append("minus_after_decrease")   # 下降-5%: the printed sign is kept
+        return value
+    return -value if sign == -1 else value
+
+
+def _list_follows(comp: str, end: int) -> bool:
+    """Another figure of the same list follows: `X、Y`."""
+    return comp[end:end + 1] == "、" and (comp[end + 1:end + 2].isdigit() or comp[end + 1:end + 3][:1] == "-")
+
+
+def _place(f: Fact, fn: dict[str, str]) -> None:
+    f.function_name, f.function_level, f.function_path = fn["name"], fn["level"], fn["path"]
+    f.function_code = fn["code"] or fn["mapped_code"]
+    if not fn["code"] and fn["mapped_code"]:
+        f.flags.append("code_from_classification")
+
+
+def _descend(path: dict, level: str, name: str, code: str) -> dict:
+    """The heading path after naming a heading of `level`: deeper levels drop."""
+    keep = LEVELS[: LEVELS.index(level)]
+    new = {k: v for k, v in path.items() if k in keep}
+    new[level] = (name, code, "")
+    return new
+
+
+def _parent_code(path: dict, level: str) -> str:
+    i = LEVELS.index(level)
+    if i == 0 or LEVELS[i - 1] not in path:
+        return ""
+    entry = path[LEVELS[i - 1]]
+    return entry[1] or (entry[2] if len(entry) > 2 else "")
+
+
+def _function(path: dict, level: str, mapped_code: str = "") -> dict[str, str]:
+    name, code = path[level][0], path[level][1]
+    return {
+        "name": name,
+        "code": code,
+        "mapped_code": mapped_code,
+        "level": level,
+        "path": "/".join(f"{path[k][0]}({k})" for k in LEVELS if k in path),
+    }
+
+
+def _group(metric: str) -> str:
+    return METRIC_GROUPS.get(metric, "")
