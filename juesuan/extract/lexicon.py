@@ -65,6 +65,7 @@ class Lexicon:
     sentence_end_re: re.Pattern[str]
     line_terminal: str
     reflow_blank_lines: int
+    reflow_wrap_chars: int
     fold_spaces: tuple[int, ...]
     fold_minus: tuple[int, ...]
     drop_string: str
@@ -86,6 +87,7 @@ class Lexicon:
     section_unit: re.Pattern[str]
     heading_mark_re: re.Pattern[str]
     heading_token_re: re.Pattern[str]
+    item_heads: dict[str, dict[str, str]]
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
@@ -162,6 +164,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         sentence_end_re=re.compile("[" + re.escape(raw.get("sentence_end", "。")) + "]"),
         line_terminal=str(raw.get("line_terminal", "。!?;:")),
         reflow_blank_lines=int(raw.get("reflow_blank_lines", 2)),
+        reflow_wrap_chars=int(raw.get("reflow_wrap_chars", 30)),
         fold_spaces=tuple(ord(c) for c in raw.get("fold_spaces", "\u3000")),
         fold_minus=tuple(ord(c) for c in raw.get("fold_minus", "")),
         drop_string="".join(sorted(set(raw.get("drop_chars", "")))),
@@ -182,7 +185,11 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         abbreviated_units=frozenset(raw["units"].get("abbreviated", [])),
         section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
         heading_mark_re=re.compile(rf"\((?:{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
-        heading_token_re=re.compile(rf"(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
+        heading_token_re=re.compile(
+            rf"(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"
+            rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?"   # 高中教育(项)(2050204)
+        ),
+        item_heads={str(k): {str(u): str(m) for u, m in v.items()} for k, v in raw.get("item_heads", {}).items()},
         compared_year=re.compile(raw["compared_year"]),
         previous_year_words=tuple(raw.get("previous_year_words", [])),
     )

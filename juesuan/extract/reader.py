@@ -24,6 +24,7 @@ from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
 from juesuan.extract.text import Sentence, compact
 from juesuan.extract.tokens import Token, tokenise
 
+CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 CHANGE = (Measure.CHANGE_AMOUNT, Measure.CHANGE_PCT)
 VERSUS_BUDGET = {Measure.CHANGE_AMOUNT: Measure.BUDGET_DIFF_AMOUNT, Measure.CHANGE_PCT: Measure.BUDGET_DIFF_PCT}
@@ -101,6 +102,7 @@ class Reading:
     each: bool = False                  # a distributive cue was read
     list_pos: int = 0                   # the position in a list of figures
     flags: list[str] = field(default_factory=list)        # qualifiers (不到, 约) for the next figure
+    named_any: bool = False             # a metric was named in this sentence
     clause: Clause = field(default_factory=Clause)
 
 
@@ -111,6 +113,7 @@ class SentenceReader:
         self.lex, self.doc_id, self.text, self.view, self.fiscal_year = lex, doc_id, text, view, fiscal_year
         self.carry: Topic | None = None
         self.carry_head: Topic | None = None
+        self.previous: Topic | None = None   # the last sentence's subject: 比上年增加X opens the next one
         self.facts: list[Fact] = []
         self.head_cues = sorted((p for p, k in lex.cues.items() if k == Cue.HEAD), key=len, reverse=True)
         self.handlers: dict[str, Callable[[Reading, Token], None]] = {
@@ -141,6 +144,7 @@ class SentenceReader:
             self.carry = r.last       # a heading line; its figures follow in the next sentence
         if sent.ends_with_colon and (r.last or r.head):
             self.carry_head = r.last or r.head
+        self.previous = r.last if r.locked else None
 
     def named(self, r: Reading, metrics: tuple[str, ...], function: dict[str, str] | None = None) -> None:
         t = Topic(metrics, r.index[r.clause_start], function)
@@ -152,6 +156,7 @@ class SentenceReader:
         else:
             r.subjects, r.each = [t], False
         r.last = c.term = t
+        r.named_any = True
         c.broken = False
         c.fresh = True
 
@@ -183,7 +188,9 @@ class SentenceReader:
                 break
         mark = tok.match.group("fmark")
         level = mark if mark in LEVELS else LEVEL_OF_DIGITS[len(mark)]
-        code = mark if mark.isdigit() else ""
+        code = mark if mark.isdigit() else (tok.match.group("fcode") or "")
+        if code and LEVEL_OF_DIGITS.get(len(code)) != level:
+            code = ""   # a code that does not fit the level is not this heading's
         r.path = _descend(r.path, level, name, code)
         mapped = "" if code else map_heading(self.lex, name, level, _parent_code(r.path, level))
         if mapped:
@@ -261,9 +268,9 @@ class SentenceReader:
         if m.group("unit") is None and after and after in self.lex.date_suffix:
             return  # a date is filler
         r.has_number = r.has_number or bool(m.group("unit"))
+        if c.broken and c.term is None and not c.shared and not c.skip:
+            self.on_unnamed_item(r, tok)
         if c.broken or c.skip:
-            if c.broken and c.term is None and c.cue is None and not c.shared:
-                r.last = None   # an item the vocabulary lacks: its figures are nobody's
             return
         targets = self._targets(r, tok)
         emitted = False
@@ -275,6 +282,17 @@ class SentenceReader:
             c.fresh = False
             if c.cue in FIGURE_CUES:
                 c.cue = None
+
+    def on_unnamed_item(self, r: Reading, tok: Token) -> None:
+        """A figure after words the vocabulary lacks. Under a head whose items
+        have a metric of their own (公务接待 by purpose) it is that item's;
+        otherwise the item yields nothing, and the figures after it (占X%)
+        must not fall back on the metric named before it."""
+        heads = self.lex.item_heads.get(r.head.metrics[0], {}) if r.head is not None else {}
+        if heads and r.clause.cue is None and CJK_WORD.search(r.comp, r.clause_start, tok.start):
+            self.named(r, (heads["money"],))
+        elif r.clause.cue is None:
+            r.last = None
 
     # -- which metric a figure belongs to ----------------------------------
     def _targets(self, r: Reading, tok: Token) -> list[tuple[Topic, list[tuple[int, int, str]]]]:
@@ -313,6 +331,8 @@ class SentenceReader:
         if c.term is not None:
             return c.term
         unit = m.group("unit") or ""
+        if c.cue in (Cue.INCREASE, Cue.SIGN_UNKNOWN) and not r.named_any:
+            return self.previous   # 。比上年增加X万元: the change of the last sentence's subject
         if c.cue in (Cue.SHARE, Cue.INCREASE, Cue.SIGN_UNKNOWN, Cue.COMPLETION):
             return r.last
         if c.cue in FIGURE_CUES:

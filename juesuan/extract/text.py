@@ -106,16 +106,22 @@ def headings_and_lines(norm: str, lex: Lexicon) -> list[tuple[int, int, Heading 
     that starts with one of the genre's heading markers."""
     result: list[tuple[int, int, Heading | None]] = []
     pos = 0
+    ends = lex.sentence_end_re
+    wrapped = False    # the previous line was a long heading candidate that may go on
     for line in norm.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
         heading = None
         stripped = line.strip()
-        if stripped and len(stripped) <= lex.heading_max_chars and "。" not in stripped:
+        if wrapped and stripped and not lex.heading_re.match(stripped.lstrip("- ")):
+            result[-1] = (result[-1][0], result[-1][1], None)   # a PDF line cut inside a heading-like sentence
+        wrapped = False
+        if stripped and len(stripped) <= lex.heading_max_chars and not ends.search(stripped):
             body = stripped.lstrip("- ")
             m = lex.heading_re.match(body)
             if m:
                 heading = Heading(start, end, "".join(body.split()), int(m.lastgroup[1:]))  # type: ignore[index]
+                wrapped = len(stripped) >= lex.reflow_wrap_chars and stripped[-1] not in lex.line_terminal
         result.append((start, end, heading))
     return result
 
@@ -144,10 +150,12 @@ class Reflow:
         if self.number_end.search(prev) and self.number_start.match(nxt):
             if last == "." or first == "." or len(prev) == 1 or len(nxt) == 1:
                 return FUSE                              # `7940.\n39`, `7\n9\n4\n0`
+            if first.isdigit() and len(prev) >= self.lex.reflow_wrap_chars and self.cjk.search(prev):
+                return FUSE                              # running text cut inside a number: `减少1\n21.30`
             return CELL                                  # `47.2\n47.2`: two cells, or a number and its unit
         if last in self.terminal:
             return None
-        if len(prev) >= self.lex.heading_max_chars:
+        if len(prev) >= self.lex.reflow_wrap_chars:
             return " "                                   # a long line stopped mid-sentence
         if last in self.lex.clause_sep:
             return " "

@@ -48,7 +48,7 @@ def tokenise(lex: Lexicon, comp: str) -> list[Token]:
             out.append(Token(m.lastgroup or "", m.group(0), m.start(), m.end(), m))
             start = m.end()
         start = max(start, run)
-        h = heading_re.match(comp, start, mark.end()) if ms - start >= 2 else None
+        h = heading_re.match(comp, start, mark.end() + 10) if ms - start >= 2 else None
         if h is None:
             pos = start
             continue
