@@ -60,6 +60,7 @@ class Lexicon:
     count_units_all: tuple[str, ...]
     sentence_end: str
     clause_sep: str
+    item_sep: str
     heading_markers: list[re.Pattern[str]]
     heading_re: re.Pattern[str]
     sentence_end_re: re.Pattern[str]
@@ -159,6 +160,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         count_units_all=tuple(raw["units"]["count"]),
         sentence_end=raw.get("sentence_end", "。"),
         clause_sep=raw.get("clause_sep", ",;"),
+        item_sep=str(raw.get("item_sep", ";")),
         heading_markers=[re.compile(m) for m in raw["heading_markers"]],
         heading_re=re.compile("|".join(f"(?P<h{i}>{m})" for i, m in enumerate(raw["heading_markers"]))),
         sentence_end_re=re.compile("[" + re.escape(raw.get("sentence_end", "。")) + "]"),

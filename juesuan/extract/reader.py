@@ -169,6 +169,8 @@ class SentenceReader:
         # 'A、B比上年减少X': the figure after a list belongs to A and B together
         shared = tok.text == "、" and (r.stopped or (c.term is not None and not c.consumed))
         r.stopped = False
+        if tok.text in self.lex.item_sep:
+            r.locked = False   # ；: the next item of a list has a subject of its own
         c.next_clause()
         c.shared = shared
         r.list_pos = 0
@@ -303,9 +305,9 @@ class SentenceReader:
         body = m.group(0)[: len(m.group(0)) - len(m.group("unit") or "")]
         positions = [(tok.start + n.start(), tok.start + n.end(), n.group(0)) for n in re.finditer(SIGNED, body)]
         in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end)
-        if c.shared:
-            if not r.each or len(r.subjects) < 2:
-                return []        # the figure after a list, without 分别/各, is their sum
+        if c.shared and (not r.each or len(r.subjects) < 2):
+            return []            # the figure after a list, without 分别/各, is their sum
+        if r.each and len(r.subjects) > 1:
             subjects = r.subjects
         else:
             target = self._target(r, m)
