@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Sequence
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
 from juesuan.extract.facts import METRIC_GROUPS, METRIC_KINDS, Fact, Measure, parse_number
@@ -24,6 +24,7 @@ from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
 from juesuan.extract.text import Sentence, compact
 from juesuan.extract.tokens import Token, tokenise
 
+DIGIT_OR_MARK = re.compile(r"[\d(（]")
 CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 CHANGE = (Measure.CHANGE_AMOUNT, Measure.CHANGE_PCT)
@@ -85,7 +86,7 @@ class Reading:
     """What the sentence has said so far (carried across its clauses)."""
     sent: Sentence
     comp: str
-    index: list[int]
+    index: Sequence[int]
     topic: Topic | None = None          # the sentence's subject once a figure locked it
     last: Topic | None = None           # the last metric named
     head: Topic | None = None           # the breakdown's head (其中 …)
@@ -123,6 +124,9 @@ class SentenceReader:
 
     # -- the sentence ------------------------------------------------------
     def read(self, sent: Sentence) -> None:
+        if self.idle(sent):
+            self.carry = self.carry_head = self.previous = None
+            return
         comp, index = compact(self.view, sent.start, sent.end, self.lex)
         if not comp:
             return
@@ -145,6 +149,13 @@ class SentenceReader:
         if sent.ends_with_colon and (r.last or r.head):
             self.carry_head = r.last or r.head
         self.previous = r.last if r.locked else None
+
+    def idle(self, sent: Sentence) -> bool:
+        """A long sentence without a digit, a colon or a heading mark states no
+        figure and hands nothing on: it need not be read (most prose is such)."""
+        if sent.end - sent.start <= self.lex.heading_max_chars or sent.ends_with_colon:
+            return False
+        return not DIGIT_OR_MARK.search(self.view, sent.start, sent.end)
 
     def named(self, r: Reading, metrics: tuple[str, ...], function: dict[str, str] | None = None) -> None:
         t = Topic(metrics, r.index[r.clause_start], function)

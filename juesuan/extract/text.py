@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 from juesuan.extract.lexicon import Lexicon
 
@@ -74,7 +75,11 @@ def _table(lex: Lexicon) -> dict[int, str]:
 def normalise(text: str, lex: Lexicon) -> str:
     """Same-length normalisation: full-width → ASCII, traditional → simplified,
     conversion residue (pinyin after a character, bookmarks, mojibake) blanked."""
-    s = text.translate(_table(lex))
+    full = _table(lex)
+    # a table covering exactly the characters present: str.translate then never
+    # takes its slow path for a character the table lacks
+    table = {cp: full.get(cp, chr(cp)) for cp in map(ord, set(text))}
+    s = text.translate(table)
     for pattern in lex.residue:
         s = pattern.sub(_blank, s)
     return s
@@ -254,17 +259,21 @@ def _chunk_re(drop: str) -> re.Pattern[str]:
     return re.compile("[^\\s" + re.escape(drop + FUSE) + "]+")
 
 
-def compact(view: str, start: int, end: int, lex: Lexicon) -> tuple[str, list[int]]:
+def compact(view: str, start: int, end: int, lex: Lexicon) -> tuple[str, Sequence[int]]:
     """The sentence without whitespace and quote marks, with an index of
     each kept character's offset. Between two digits, one plain space stays
     a space (`1 234.56`, a thousands gap) and any other whitespace becomes
     CELL, so table cells (`47.2\\t47.2`) never fuse into one number; a FUSE
     run disappears."""
+    chunk_re = _chunk_re(lex.drop_string)
+    whole = chunk_re.fullmatch(view, start, end)
+    if whole:                       # nothing to drop: the index is the range itself
+        return whole.group(0), range(start, end)
     parts: list[str] = []
     index: list[int] = []
     prev_end = -1
     last = ""
-    for m in _chunk_re(lex.drop_string).finditer(view, start, end):
+    for m in chunk_re.finditer(view, start, end):
         s, e = m.start(), m.end()
         chunk = m.group(0)
         if prev_end >= 0 and last.isdigit() and chunk[0].isdigit():

@@ -9,7 +9,7 @@ scanner stands. Everything else is one regular expression (lexicon.token_re).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from juesuan.extract.lexicon import Lexicon
 
@@ -17,8 +17,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 HEADING_MAX = 40
 
 
-@dataclass
-class Token:
+class Token(NamedTuple):
     kind: str            # num, year, heading, phrase, sep
     text: str
     start: int           # offsets in the compact sentence
@@ -26,10 +25,16 @@ class Token:
     match: re.Match[str]
 
 
+def _token(m: re.Match[str]) -> Token:
+    return Token(m.lastgroup or "", m.group(0), m.start(), m.end(), m)
+
+
 def tokenise(lex: Lexicon, comp: str) -> list[Token]:
     """The tokens of `comp`, left to right, as one scan would find them."""
     assert lex.token_re is not None
     token_re, heading_re = lex.token_re, lex.heading_token_re
+    if "(" not in comp:
+        return list(map(_token, token_re.finditer(comp)))
     out: list[Token] = []
     pos = 0
     for mark in lex.heading_mark_re.finditer(comp):
@@ -45,7 +50,7 @@ def tokenise(lex: Lexicon, comp: str) -> list[Token]:
         for m in token_re.finditer(comp, pos, ms):
             if m.start() >= run:
                 break
-            out.append(Token(m.lastgroup or "", m.group(0), m.start(), m.end(), m))
+            out.append(_token(m))
             start = m.end()
         start = max(start, run)
         h = heading_re.match(comp, start, mark.end() + 10) if ms - start >= 2 else None
@@ -54,5 +59,5 @@ def tokenise(lex: Lexicon, comp: str) -> list[Token]:
             continue
         out.append(Token("heading", h.group(0), h.start(), h.end(), h))
         pos = h.end()
-    out.extend(Token(m.lastgroup or "", m.group(0), m.start(), m.end(), m) for m in token_re.finditer(comp, pos))
+    out.extend(map(_token, token_re.finditer(comp, pos)))
     return out
