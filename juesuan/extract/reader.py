@@ -53,7 +53,6 @@ class Clause:
     term: Topic | None = None
     broken: bool = False         # unread words stand between the term and a figure
     consumed: bool = False
-    consumed_budget: bool = False
     fresh: bool = False          # the last metric named has not yet had a figure
     shared: bool = False         # this clause's figure belongs to a list of subjects
     pending: Cue | None = None   # a cue that ended the previous clause with no figure
@@ -104,6 +103,7 @@ class Reading:
     list_pos: int = 0                   # the position in a list of figures
     flags: list[str] = field(default_factory=list)        # qualifiers (不到, 约) for the next figure
     named_any: bool = False             # a metric was named in this sentence
+    last_budget: bool = False           # the last figure read was a budget
     clause: Clause = field(default_factory=Clause)
 
 
@@ -234,7 +234,7 @@ class SentenceReader:
             if r.last is not None:
                 r.head = r.last
                 r.head_measure = Measure.BUDGET if (
-                    c.cue in (Cue.BUDGET, Cue.BUDGET_ADJUSTED) or c.consumed_budget
+                    c.cue in (Cue.BUDGET, Cue.BUDGET_ADJUSTED) or r.last_budget
                     or any(_group(x) == "budget" for x in r.last.metrics)
                 ) else Measure.AMOUNT
             r.topic = r.last = c.term = None
@@ -417,8 +417,9 @@ class SentenceReader:
             measure = VERSUS_BUDGET[Measure(measure)]
         elif c.versus:
             return False   # 与预算数相比 … without a verb: not a figure of ours
-        if measure in (Measure.BUDGET, Measure.BUDGET_ADJUSTED) or (measure == Measure.AMOUNT and c.cue == Cue.BUDGET):
-            c.consumed_budget = True
+        # the breakdown (其中) after a budget figure lists budgets
+        r.last_budget = measure in (Measure.BUDGET, Measure.BUDGET_ADJUSTED) or (
+            measure == Measure.AMOUNT and c.cue == Cue.BUDGET)
         char_start, char_end = self._quote(r, tok, target)
         base = c.base or (r.head.metrics[0] if (measure == Measure.SHARE_PCT and r.head is not None) else "")
         if c.base and r.head is not None and r.head.metrics[0] in lex.base_variants.get(c.base, []):
