@@ -88,7 +88,7 @@ class Lexicon:
     section_unit: re.Pattern[str]
     heading_mark_re: re.Pattern[str]
     heading_token_re: re.Pattern[str]
-    item_heads: dict[str, dict[str, str]]
+    item_heads: dict[str, str]
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
@@ -191,7 +191,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
             rf"(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"
             rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?"   # 高中教育(项)(2050204)
         ),
-        item_heads={str(k): {str(u): str(m) for u, m in v.items()} for k, v in raw.get("item_heads", {}).items()},
+        item_heads={str(k): str(v) for k, v in raw.get("item_heads", {}).items()},
         compared_year=re.compile(raw["compared_year"]),
         previous_year_words=tuple(raw.get("previous_year_words", [])),
     )

@@ -148,7 +148,8 @@ class SentenceReader:
             self.carry = r.last       # a heading line; its figures follow in the next sentence
         if sent.ends_with_colon and (r.last or r.head):
             self.carry_head = r.last or r.head
-        self.previous = r.last if r.locked else None
+        if r.named_any:
+            self.previous = r.last if r.locked else None
 
     def idle(self, sent: Sentence) -> bool:
         """A long sentence without a digit, a colon or a heading mark states no
@@ -301,9 +302,9 @@ class SentenceReader:
         have a metric of their own (公务接待 by purpose) it is that item's;
         otherwise the item yields nothing, and the figures after it (占X%)
         must not fall back on the metric named before it."""
-        heads = self.lex.item_heads.get(r.head.metrics[0], {}) if r.head is not None else {}
-        if heads and r.clause.cue is None and CJK_WORD.search(r.comp, r.clause_start, tok.start):
-            self.named(r, (heads["money"],))
+        item = self.lex.item_heads.get(r.head.metrics[0], "") if r.head is not None else ""
+        if item and r.clause.cue is None and CJK_WORD.search(r.comp, r.clause_start, tok.start):
+            self.named(r, (item,))
         elif r.clause.cue is None:
             r.last = None
 
@@ -345,9 +346,9 @@ class SentenceReader:
             return c.term
         unit = m.group("unit") or ""
         if c.cue in (Cue.INCREASE, Cue.SIGN_UNKNOWN) and not r.named_any:
-            return self.previous   # 。比上年增加X万元: the change of the last sentence's subject
+            return r.topic or self.previous   # 。比上年增加X万元: the last sentence's subject
         if c.cue in (Cue.SHARE, Cue.INCREASE, Cue.SIGN_UNKNOWN, Cue.COMPLETION):
-            return r.last
+            return r.last or (r.topic if not r.named_any else None)
         if c.cue in FIGURE_CUES:
             return r.last if (r.last is not None and c.fresh) else (r.topic or r.last)
         if r.last is not None and unit in self.lex.count_switch.get(r.last.metrics[0], {}):
