@@ -34,7 +34,8 @@ class Cue(StrEnum):
     OVER_BUDGET = "over_budget"          # 决算数大于预算数
     UNDER_BUDGET = "under_budget"        # 决算数小于预算数
     EACH = "each"                        # 分别, 各, 均: one figure per subject of a list
-    QUALIFIER = "qualifier"              # 不到, 约: the figure is a bound or approximate
+    QUALIFIER = "qualifier"              # 约: the figure is approximate
+    BOUND = "bound"                      # 不到: the figure is a bound, not a value
     RATIO = "ratio"                      # 比例, 率: a ratio of no metric here; its figure is skipped
     STOP = "stop"                        # a reason clause: not read
     GAP = "gap"                          # words that say nothing more

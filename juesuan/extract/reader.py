@@ -244,7 +244,7 @@ class SentenceReader:
             r.each = True
         elif kind == Cue.QUALIFIER:
             r.flags.append("approximate")
-        elif kind == Cue.RATIO:
+        elif kind in (Cue.RATIO, Cue.BOUND):
             c.skip = True
         elif kind in (Cue.VERSUS_BUDGET, Cue.OVER_BUDGET, Cue.UNDER_BUDGET):
             r.versus_budget = c.versus = True
@@ -351,8 +351,9 @@ class SentenceReader:
             return r.last or (r.topic if not r.named_any else None)
         if c.cue in FIGURE_CUES:
             return r.last if (r.last is not None and c.fresh) else (r.topic or r.last)
-        if r.last is not None and unit in self.lex.count_switch.get(r.last.metrics[0], {}):
-            return r.last
+        subject = r.last or (None if r.named_any else (r.topic or self.previous))
+        if subject is not None and unit in self.lex.count_switch.get(subject.metrics[0], {}):
+            return subject   # 接待12批次: the batches of the reception named last
         return None
 
     def _measure(self, r: Reading, unit: str, metrics: list[str], flags: list[str]) -> tuple[str, list[str]] | None:
