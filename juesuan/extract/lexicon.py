@@ -68,6 +68,7 @@ class Lexicon:
     line_terminal: str
     reflow_blank_lines: int
     reflow_wrap_chars: int
+    table_row: str
     fold_spaces: tuple[int, ...]
     fold_minus: tuple[int, ...]
     drop_string: str
@@ -90,6 +91,7 @@ class Lexicon:
     heading_mark_re: re.Pattern[str]
     heading_token_re: re.Pattern[str]
     item_heads: dict[str, str]
+    wider_totals: dict[str, str]
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
@@ -168,6 +170,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         line_terminal=str(raw.get("line_terminal", "。!?;:")),
         reflow_blank_lines=int(raw.get("reflow_blank_lines", 2)),
         reflow_wrap_chars=int(raw.get("reflow_wrap_chars", 30)),
+        table_row=str(raw.get("table_row", r"\t|\|")),
         fold_spaces=tuple(ord(c) for c in raw.get("fold_spaces", "\u3000")),
         fold_minus=tuple(ord(c) for c in raw.get("fold_minus", "")),
         drop_string="".join(sorted(set(raw.get("drop_chars", "")))),
@@ -193,6 +196,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
             rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?"   # 高中教育(项)(2050204)
         ),
         item_heads={str(k): str(v) for k, v in raw.get("item_heads", {}).items()},
+        wider_totals={str(k): str(v) for k, v in raw.get("wider_totals", {}).items()},
         compared_year=re.compile(raw["compared_year"]),
         previous_year_words=tuple(raw.get("previous_year_words", [])),
     )

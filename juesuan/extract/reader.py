@@ -38,6 +38,8 @@ class Topic:
     metrics: tuple[str, ...]
     quote_start: int                    # original offset where its clause begins
     function: dict[str, str] | None = None
+    item: str = ""                      # the name of an item the vocabulary lacks (公务接待 by purpose)
+    facts: list[Fact] = field(default_factory=list)   # what was read for it
 
 
 @dataclass
@@ -158,8 +160,10 @@ class SentenceReader:
             return False
         return not DIGIT_OR_MARK.search(self.view, sent.start, sent.end)
 
-    def named(self, r: Reading, metrics: tuple[str, ...], function: dict[str, str] | None = None) -> None:
-        t = Topic(metrics, r.index[r.clause_start], function)
+    def named(self, r: Reading, metrics: tuple[str, ...], function: dict[str, str] | None = None,
+              item: str = "") -> None:
+        t = Topic(metrics, r.index[r.clause_start], function, item)
+        self.widen(r, metrics)
         if r.topic is None or not r.locked:
             r.topic = t   # until a figure is read, the deepest heading named is the topic
         c = r.clause
@@ -297,14 +301,25 @@ class SentenceReader:
             if c.cue in FIGURE_CUES:
                 c.cue = None
 
+    def widen(self, r: Reading, metrics: tuple[str, ...]) -> None:
+        """总收入A，其中本年收入B: a part named like its head makes the head the wider total."""
+        head = r.head
+        if head is None or head.metrics != metrics or metrics[0] not in self.lex.wider_totals:
+            return
+        wider = self.lex.wider_totals[metrics[0]]
+        head.metrics = (wider,)
+        for f in head.facts:
+            f.metric = wider
+
     def on_unnamed_item(self, r: Reading, tok: Token) -> None:
         """A figure after words the vocabulary lacks. Under a head whose items
         have a metric of their own (公务接待 by purpose) it is that item's;
         otherwise the item yields nothing, and the figures after it (占X%)
         must not fall back on the metric named before it."""
         item = self.lex.item_heads.get(r.head.metrics[0], "") if r.head is not None else ""
-        if item and r.clause.cue is None and CJK_WORD.search(r.comp, r.clause_start, tok.start):
-            self.named(r, (item,))
+        name = CJK_WORD.search(r.comp, r.clause_start, tok.start)
+        if item and r.clause.cue is None and name:
+            self.named(r, (item,), item=name.group(0))
         elif r.clause.cue is None:
             r.last = None
 
@@ -444,9 +459,12 @@ class SentenceReader:
                 )
                 if metric == "function_expenditure" and target.function:
                     _place(f, target.function)
+                elif target.item:
+                    f.function_name = target.item   # the item's own name tells it from its siblings
                 if measure in CHANGE and r.compared is None:
                     f.flags.append("compared_year_unstated")
                 self.facts.append(f)
+                target.facts.append(f)
         return True
 
     def _quote(self, r: Reading, tok: Token, target: Topic) -> tuple[int, int]:
@@ -455,7 +473,7 @@ class SentenceReader:
         q_end = len(comp)
         ends = self.lex.quote_end
         for j in range(tok.end, len(comp)):
-            if comp[j] in ends or "\n" in self.view[index[j - 1] + 1:index[j]]:
+            if comp[j] in ends or "\n" in self.text[index[j - 1] + 1:index[j]]:
                 q_end = j
                 break
         char_start = min(target.quote_start, index[tok.start])

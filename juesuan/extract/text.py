@@ -146,6 +146,7 @@ class Reflow:
         self.figure_start = re.compile(rf"-?[\d][\d., ]*(?:{unit_alt})")
         self.terminal = set(lex.line_terminal)
         self.cjk = re.compile(r"[\u3400-\u9fff]")
+        self.cells = re.compile(lex.table_row)
 
     def join(self, prev: str, nxt: str) -> str | None:
         """None: a real line end. ' ': join. FUSE: join and fuse one number."""
@@ -191,8 +192,8 @@ def reflow(norm: str, lex: Lexicon) -> str:
         if not text:
             blank_run += 1
             continue
-        if heading is not None:
-            prev_end, blank_run = None, 0
+        if heading is not None or joiner.cells.search(line):
+            prev_end, blank_run = None, 0    # headings and table rows stand on their own
             continue
         c_start = start + (len(line) - len(line.lstrip()))
         how = joiner.join(prev_text, text) if prev_end is not None and blank_run <= lex.reflow_blank_lines else None
