@@ -92,6 +92,8 @@ class Lexicon:
     heading_token_re: re.Pattern[str]
     item_heads: dict[str, str]
     wider_totals: dict[str, str]
+    share_bases: dict[str, str]
+    function_income_re: re.Pattern[str]
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
@@ -197,6 +199,9 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         ),
         item_heads={str(k): str(v) for k, v in raw.get("item_heads", {}).items()},
         wider_totals={str(k): str(v) for k, v in raw.get("wider_totals", {}).items()},
+        share_bases={str(k): str(v) for k, v in raw.get("share_bases", {}).items()},
+        function_income_re=re.compile(
+            "|".join(re.escape(w) for w in sorted(raw.get("function_income_words", []), key=len, reverse=True)) or "(?!x)x"),
         compared_year=re.compile(raw["compared_year"]),
         previous_year_words=tuple(raw.get("previous_year_words", [])),
     )

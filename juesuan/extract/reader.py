@@ -227,7 +227,7 @@ class SentenceReader:
         elif phrase in lex.cues:
             self.on_cue(r, lex.cues[phrase])
         elif phrase in lex.function_names:
-            self.on_function_name(r, phrase)
+            self.on_function_name(r, phrase, tok)
         else:
             self.on_term(r, phrase)
 
@@ -257,14 +257,15 @@ class SentenceReader:
         elif kind != Cue.GAP:
             c.set_cue(kind)
 
-    def on_function_name(self, r: Reading, phrase: str) -> None:
-        if r.head is not None and any(x in self.lex.income_heads for x in r.head.metrics):
-            r.clause.broken = True   # headings listed under an income total are not spending
-            return
+    def on_function_name(self, r: Reading, phrase: str, tok: Token) -> None:
         code, level = self.lex.function_names[phrase]
         r.path = _descend(r.path, level, phrase, "")
         r.path[level] = (phrase, "", code)
-        self.named(r, ("function_expenditure",), _function(r.path, level, mapped_code=code))
+        # a heading listed under an income total, or named as 城乡医疗救助拨款收入, is income
+        income = (r.head is not None and any(x in self.lex.income_heads for x in r.head.metrics)) or bool(
+            self.lex.function_income_re.match(r.comp, tok.end))
+        metric = "function_income" if income else "function_expenditure"
+        self.named(r, (metric,), _function(r.path, level, mapped_code=code))
         r.has_function = True
 
     def on_term(self, r: Reading, phrase: str) -> None:
@@ -273,7 +274,7 @@ class SentenceReader:
         if metrics is None:
             return   # not a phrase here
         if c.expect_base:
-            c.base = metrics[0] if metrics else ""
+            c.base = self.lex.share_bases.get(phrase) or (metrics[0] if metrics else "")
             c.expect_base = False
         elif not metrics:
             c.broken, c.term = True, None
@@ -457,7 +458,7 @@ class SentenceReader:
                     value_start=r.index[p0], value_end=r.index[p1 - 1] + 1,
                     quote=self.text[char_start:char_end], section="/".join(r.sent.section), flags=fact_flags,
                 )
-                if metric == "function_expenditure" and target.function:
+                if metric in ("function_expenditure", "function_income") and target.function:
                     _place(f, target.function)
                 elif target.item:
                     f.function_name = target.item   # the item's own name tells it from its siblings
