@@ -214,12 +214,12 @@ def test_income_sources_and_spending_kinds(lex):
                "income_other"]
     values = [("400", "80"), ("20", "4"), ("0", "0"), ("10", "2"), ("30", "6"), ("5", "1"), ("5", "1"), ("30", "6")]
     expected = [F("income_total", "amount", "500", "万元")]
-    for m, (a, p) in zip(metrics, values):
+    for m, (a, p) in zip(metrics, values, strict=True):
         expected += [F(m, "amount", a, "万元"), F(m, "share_pct", p, "%")]
     expected.append(F("expenditure_total", "amount", "500", "万元"))
     for m, (a, p) in zip(["expenditure_basic", "expenditure_project", "expenditure_remit_superior",
                           "expenditure_operating", "expenditure_affiliated_subsidy"],
-                         [("300", "60"), ("180", "36"), ("10", "2"), ("5", "1"), ("5", "1")]):
+                         [("300", "60"), ("180", "36"), ("10", "2"), ("5", "1"), ("5", "1")], strict=True):
         expected += [F(m, "amount", a, "万元"), F(m, "share_pct", p, "%")]
     assert got == expected
 

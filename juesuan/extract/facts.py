@@ -7,30 +7,17 @@ reader's facts and flag units that stand out.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
-from typing import Iterable
 
 from juesuan.extract.lexicon import Lexicon
+from juesuan.extract.reader import SentenceReader
 from juesuan.extract.text import normalise, reflow, split_sentences
+from juesuan.extract.vocabulary import MEASURES, METRIC_GROUPS, METRIC_KINDS, Measure, _load_vocabulary, parse_number
 
-
-class Measure(StrEnum):
-    """What a figure measures of its metric (FACTS.md)."""
-    AMOUNT = "amount"
-    SHARE_PCT = "share_pct"
-    CHANGE_AMOUNT = "change_amount"
-    CHANGE_PCT = "change_pct"
-    BUDGET = "budget"
-    BUDGET_ADJUSTED = "budget_adjusted"
-    COMPLETION_PCT = "completion_pct"
-    COUNT = "count"
-    BUDGET_DIFF_AMOUNT = "budget_diff_amount"   # actual minus budget (比预算减少A万元)
-    BUDGET_DIFF_PCT = "budget_diff_pct"         # the same as a percent of the budget
-
-
-MEASURES = tuple(m.value for m in Measure)
+__all__ = ["MEASURES", "METRIC_GROUPS", "METRIC_KINDS", "Fact", "Measure", "_load_vocabulary", "extract", "flag_units",
+           "parse_number"]
 
 
 @dataclass
@@ -62,28 +49,6 @@ class Fact:
     @property
     def fact_id(self) -> str:
         return f"{self.doc_id}:{self.value_start:06d}:{self.metric}:{self.measure}"
-
-
-def parse_number(text: str) -> tuple[Decimal, int]:
-    """The printed number as a Decimal and its stated decimals (`1 234.50` → 1234.50, 2)."""
-    clean = text.replace(",", "").replace(" ", "")
-    value = Decimal(clean)
-    decimals = len(clean.split(".", 1)[1]) if "." in clean else 0
-    return value, decimals
-
-
-METRIC_KINDS: dict[str, str] = {}
-METRIC_GROUPS: dict[str, str] = {}
-
-
-def _load_vocabulary() -> None:
-    import csv
-    from juesuan.paths import METRICS_CSV
-
-    with open(METRICS_CSV, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            METRIC_KINDS[row["metric"]] = row["kind"]
-            METRIC_GROUPS[row["metric"]] = row["group"]
 
 
 def flag_units(facts: list[Fact], money_units: Iterable[str]) -> None:
@@ -118,11 +83,10 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
     """All facts a text states, in document order."""
     if not METRIC_KINDS:
         _load_vocabulary()
-    from juesuan.extract.reader import SentenceReader   # the grammar builds on this module's types
 
     norm = normalise(text, lex)
     flow = reflow(norm, lex)
-    reader = SentenceReader(lex, doc_id, text, flow, fiscal_year)
+    reader = SentenceReader(lex, doc_id, text, flow, fiscal_year, Fact)
     for sent in split_sentences(flow, norm, lex):
         reader.read(sent)
     facts = merge_table_facts(reader.facts, text, doc_id, lex, fiscal_year)
@@ -136,7 +100,7 @@ def merge_table_facts(facts: list[Fact], text: str, doc_id: str, lex: Lexicon, f
     read the same printed number, the table's reading wins (it knows the
     column), so no value span has two facts of one metric and measure."""
     try:
-        from juesuan.extract.tables import read_tables   # type: ignore[attr-defined]
+        from juesuan.extract.tables import read_tables  # type: ignore[import-not-found, unused-ignore]
     except ImportError:   # the table reader is not there yet
         return facts
     table = read_tables(text, doc_id, lex, fiscal_year)

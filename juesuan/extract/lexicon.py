@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -239,7 +239,7 @@ def function_index(classification: list[dict[str, str]]) -> dict[str, list[tuple
     return index
 
 
-def map_heading(lex: "Lexicon", name: str, level: str, parent_code: str) -> str:
+def map_heading(lex: Lexicon, name: str, level: str, parent_code: str) -> str:
     """The code of a heading named without one: unique by name and level, or
     the one under the stated parent. Empty when it cannot be placed."""
     cands = {c for c in lex.function_index.get(name, []) if c[1] == level}

@@ -14,18 +14,30 @@ precision for recall, and what the script cannot read is curated.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
-from juesuan.extract.facts import METRIC_GROUPS, METRIC_KINDS, Fact, Measure, parse_number
 from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
 from juesuan.extract.text import Sentence, compact
 from juesuan.extract.tokens import Token, tokenise
+from juesuan.extract.vocabulary import METRIC_GROUPS, METRIC_KINDS, Measure, parse_number
 
 DIGIT_OR_MARK = re.compile(r"[\d(（]")
 CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+class Fact(Protocol):
+    """What the grammar needs of the fact type it is given."""
+    metric: str
+    flags: list[str]
+    function_code: str
+    function_name: str
+    function_level: str
+    function_path: str
+
+
+F = TypeVar("F", bound=Fact)
 LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 CHANGE = (Measure.CHANGE_AMOUNT, Measure.CHANGE_PCT)
 VERSUS_BUDGET = {Measure.CHANGE_AMOUNT: Measure.BUDGET_DIFF_AMOUNT, Measure.CHANGE_PCT: Measure.BUDGET_DIFF_PCT}
@@ -109,15 +121,17 @@ class Reading:
     clause: Clause = field(default_factory=Clause)
 
 
-class SentenceReader:
+class SentenceReader(Generic[F]):
     """Reads sentences in order; keeps what carries from one to the next."""
 
-    def __init__(self, lex: Lexicon, doc_id: str, text: str, view: str, fiscal_year: int | None) -> None:
+    def __init__(self, lex: Lexicon, doc_id: str, text: str, view: str, fiscal_year: int | None,
+                 fact_type: Callable[..., F]) -> None:
         self.lex, self.doc_id, self.text, self.view, self.fiscal_year = lex, doc_id, text, view, fiscal_year
+        self.fact_type = fact_type   # the fact class is the caller's (it lives with the model, not the grammar)
         self.carry: Topic | None = None
         self.carry_head: Topic | None = None
         self.previous: Topic | None = None   # the last sentence's subject: 比上年增加X opens the next one
-        self.facts: list[Fact] = []
+        self.facts: list[F] = []
         self.head_cues = sorted((p for p, k in lex.cues.items() if k == Cue.HEAD), key=len, reverse=True)
         self.handlers: dict[str, Callable[[Reading, Token], None]] = {
             "sep": self.on_sep, "year": self.on_year, "num": self.on_number,
@@ -449,7 +463,7 @@ class SentenceReader:
             wan = value * lex.money_units[unit] if unit in lex.money_units else None
             these = metrics if len(positions) == 1 else [metrics[min(k, len(metrics) - 1)]]
             for metric in these:
-                f = Fact(
+                f = self.fact_type(
                     doc_id=self.doc_id, metric=metric, measure=str(measure), value=value,
                     value_text=raw.replace(" ", ""), unit=unit, value_wan=wan, decimals=decimals,
                     base_metric=base if measure == Measure.SHARE_PCT and base != metric else "",

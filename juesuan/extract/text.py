@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 from juesuan.extract.lexicon import Lexicon
 
@@ -42,12 +42,12 @@ def conversion_table() -> dict[int, str]:
     ranges = [(0x2E80, 0x2FE0), (0x3400, 0xA000), (0xF900, 0xFB00)]
     chars = [chr(cp) for lo, hi in ranges for cp in range(lo, hi)]
     folded = [unicodedata.normalize("NFKC", c) for c in chars]
-    folded = [f if len(f) == 1 else c for c, f in zip(chars, folded)]
+    folded = [f if len(f) == 1 else c for c, f in zip(chars, folded, strict=True)]
     converted = opencc.OpenCC("t2s").convert("\n".join(folded)).split("\n")
     table: dict[int, str] = {}
     if len(converted) != len(chars):     # the converter merged lines: keep the fold only
         converted = folded
-    for c, s in zip(chars, converted):
+    for c, s in zip(chars, converted, strict=True):
         if len(s) == 1 and s != c:
             table[ord(c)] = s
     return table
