@@ -99,6 +99,7 @@ class Lexicon:
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
     function_index: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # name -> (code, level, parent)
     token_re: re.Pattern[str] | None = None
+    function_name_re: re.Pattern[str] = re.compile("(?!x)x")   # any functional heading's name
 
     def phrase_metrics(self, phrase: str, section: tuple[str, ...], head: tuple[str, ...]) -> tuple[str, ...] | None:
         """The metrics a phrase names where it stands: () for a phrase that
@@ -194,8 +195,8 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
         heading_mark_re=re.compile(rf"\((?:{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
         heading_token_re=re.compile(
-            rf"(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"
-            rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?"   # 高中教育(项)(2050204)
+            rf"(?P<heading>(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"
+            rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?)"   # 高中教育(项)(2050204); kind: heading
         ),
         item_heads={str(k): str(v) for k, v in raw.get("item_heads", {}).items()},
         wider_totals={str(k): str(v) for k, v in raw.get("wider_totals", {}).items()},
@@ -209,6 +210,8 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         lex.function_names = function_phrases(classification)
         lex.function_index = function_index(classification)
     lex.token_re = _compile(lex)
+    if lex.function_names:
+        lex.function_name_re = re.compile(trie_pattern(set(lex.function_names)))
     return lex
 
 

@@ -133,7 +133,7 @@ class SentenceReader(Generic[F]):
         self.previous: Topic | None = None   # the last sentence's subject: 比上年增加X opens the next one
         self.facts: list[F] = []
         self.head_cues = sorted((p for p, k in lex.cues.items() if k == Cue.HEAD), key=len, reverse=True)
-        self.handlers: dict[str, Callable[[Reading, Token], None]] = {
+        self.handlers: dict[str | None, Callable[[Reading, Token], None]] = {
             "sep": self.on_sep, "year": self.on_year, "num": self.on_number,
             "heading": self.on_heading, "phrase": self.on_phrase,
         }
@@ -151,15 +151,15 @@ class SentenceReader(Generic[F]):
         filler = self.lex.filler_re
         for tok in tokenise(self.lex, comp):
             c = r.clause
-            if not filler.fullmatch(comp, c.gap_start, tok.start):
+            if not filler.fullmatch(comp, c.gap_start, tok.start()):
                 c.broken = True   # unread words between a phrase and a figure break the link
-            c.gap_start = tok.end
+            c.gap_start = tok.end()
             c.seen += 1
-            if tok.kind == "num" and c.seen == 1 and c.pending and c.cue is None:
+            if tok.lastgroup == "num" and c.seen == 1 and c.pending and c.cue is None:
                 c.cue = c.pending   # the figure the dangling cue announced
-            if r.stopped and tok.kind != "sep":
+            if r.stopped and tok.lastgroup != "sep":
                 continue   # a reason clause is not read
-            self.handlers[tok.kind](r, tok)
+            self.handlers[tok.lastgroup](r, tok)
         if r.has_function and not r.has_number and r.last is not None:
             self.carry = r.last       # a heading line; its figures follow in the next sentence
         if sent.ends_with_colon and (r.last or r.head):
@@ -168,11 +168,12 @@ class SentenceReader(Generic[F]):
             self.previous = r.last if r.locked else None
 
     def idle(self, sent: Sentence) -> bool:
-        """A long sentence without a digit, a colon or a heading mark states no
-        figure and hands nothing on: it need not be read (most prose is such)."""
-        if sent.end - sent.start <= self.lex.heading_max_chars or sent.ends_with_colon:
+        """A sentence without a digit states no figure; unless it ends with a
+        colon (a breakdown follows) or names a functional heading (its figures
+        follow in the next sentence) it hands nothing on and need not be read."""
+        if sent.ends_with_colon or DIGIT_OR_MARK.search(self.view, sent.start, sent.end):
             return False
-        return not DIGIT_OR_MARK.search(self.view, sent.start, sent.end)
+        return not self.lex.function_name_re.search(self.view, sent.start, sent.end)
 
     def named(self, r: Reading, metrics: tuple[str, ...], function: dict[str, str] | None = None,
               item: str = "") -> None:
@@ -193,34 +194,34 @@ class SentenceReader(Generic[F]):
     # -- one handler per token kind ----------------------------------------
     def on_sep(self, r: Reading, tok: Token) -> None:
         c = r.clause
-        if tok.text == "、" and r.list_pos and _list_follows(r.comp, tok.start):
-            c.gap_start = tok.end
+        if tok.group() == "、" and r.list_pos and _list_follows(r.comp, tok.start()):
+            c.gap_start = tok.end()
             return   # 各下降1.9%、3.8%: the list of figures goes on in the same clause
         # 'A、B比上年减少X': the figure after a list belongs to A and B together
-        shared = tok.text == "、" and (r.stopped or (c.term is not None and not c.consumed))
+        shared = tok.group() == "、" and (r.stopped or (c.term is not None and not c.consumed))
         r.stopped = False
-        if tok.text in self.lex.item_sep:
+        if tok.group() in self.lex.item_sep:
             r.locked = False   # ；: the next item of a list has a subject of its own
         c.next_clause()
         c.shared = shared
         r.list_pos = 0
-        r.clause_start = tok.end
+        r.clause_start = tok.end()
 
     def on_year(self, r: Reading, tok: Token) -> None:
-        ym = self.lex.compared_year.search(tok.text)
+        ym = self.lex.compared_year.search(tok.group())
         if ym:
             r.compared = int(ym.group(1))
             r.versus_budget = False
 
     def on_heading(self, r: Reading, tok: Token) -> None:
-        name = tok.match.group("fname")
+        name = tok.group("fname")
         for prefix in self.head_cues:   # '其中行政单位医疗(项)' names 行政单位医疗
             if name.startswith(prefix) and len(name) > len(prefix) + 1:
                 name = name[len(prefix):]
                 break
-        mark = tok.match.group("fmark")
+        mark = tok.group("fmark")
         level = mark if mark in LEVELS else LEVEL_OF_DIGITS[len(mark)]
-        code = mark if mark.isdigit() else (tok.match.group("fcode") or "")
+        code = mark if mark.isdigit() else (tok.group("fcode") or "")
         if code and LEVEL_OF_DIGITS.get(len(code)) != level:
             code = ""   # a code that does not fit the level is not this heading's
         r.path = _descend(r.path, level, name, code)
@@ -231,7 +232,7 @@ class SentenceReader(Generic[F]):
         r.has_function = True
 
     def on_phrase(self, r: Reading, tok: Token) -> None:
-        phrase, lex = tok.text, self.lex
+        phrase, lex = tok.group(), self.lex
         if phrase in lex.not_terms:
             r.clause.broken, r.clause.term = True, None
         elif phrase in lex.previous_year_words:
@@ -277,7 +278,7 @@ class SentenceReader(Generic[F]):
         r.path[level] = (phrase, "", code)
         # a heading listed under an income total, or named as 城乡医疗救助拨款收入, is income
         income = (r.head is not None and any(x in self.lex.income_heads for x in r.head.metrics)) or bool(
-            self.lex.function_income_re.match(r.comp, tok.end))
+            self.lex.function_income_re.match(r.comp, tok.end()))
         metric = "function_income" if income else "function_expenditure"
         self.named(r, (metric,), _function(r.path, level, mapped_code=code))
         r.has_function = True
@@ -296,8 +297,8 @@ class SentenceReader(Generic[F]):
             self.named(r, metrics)
 
     def on_number(self, r: Reading, tok: Token) -> None:
-        m, c = tok.match, r.clause
-        after = r.comp[tok.end:tok.end + 1]
+        m, c = tok, r.clause
+        after = r.comp[tok.end():tok.end() + 1]
         if m.group("unit") is None and after and after in self.lex.date_suffix:
             return  # a date is filler
         r.has_number = r.has_number or bool(m.group("unit"))
@@ -332,7 +333,7 @@ class SentenceReader(Generic[F]):
         otherwise the item yields nothing, and the figures after it (占X%)
         must not fall back on the metric named before it."""
         item = self.lex.item_heads.get(r.head.metrics[0], "") if r.head is not None else ""
-        name = CJK_WORD.search(r.comp, r.clause_start, tok.start)
+        name = CJK_WORD.search(r.comp, r.clause_start, tok.start())
         if item and r.clause.cue is None and name:
             self.named(r, (item,), item=name.group(0))
         elif r.clause.cue is None:
@@ -343,10 +344,10 @@ class SentenceReader(Generic[F]):
         """The topics the figure(s) of this token go to, each with the
         positions of its numbers: one topic for a plain figure; one per
         subject, in order, for a list (A、B分别为X、Y; 收、支总计各减少X、Y)."""
-        m, c = tok.match, r.clause
+        m, c = tok, r.clause
         body = m.group(0)[: len(m.group(0)) - len(m.group("unit") or "")]
-        positions = [(tok.start + n.start(), tok.start + n.end(), n.group(0)) for n in re.finditer(SIGNED, body)]
-        in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end)
+        positions = [(tok.start() + n.start(), tok.start() + n.end(), n.group(0)) for n in re.finditer(SIGNED, body)]
+        in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end())
         if c.shared and (not r.each or len(r.subjects) < 2):
             return []            # the figure after a list, without 分别/各, is their sum
         if r.each and len(r.subjects) > 1:
@@ -429,7 +430,7 @@ class SentenceReader(Generic[F]):
 
     # -- the fact ----------------------------------------------------------
     def _emit(self, r: Reading, tok: Token, target: Topic, positions: list[tuple[int, int, str]]) -> bool:
-        m, c, lex = tok.match, r.clause, self.lex
+        m, c, lex = tok, r.clause, self.lex
         unit = m.group("unit") or ""
         flags: list[str] = ["stray_character"] if m.group("stray") else []
         flags += r.flags
@@ -487,11 +488,11 @@ class SentenceReader(Generic[F]):
         comp, index = r.comp, r.index
         q_end = len(comp)
         ends = self.lex.quote_end
-        for j in range(tok.end, len(comp)):
+        for j in range(tok.end(), len(comp)):
             if comp[j] in ends or "\n" in self.text[index[j - 1] + 1:index[j]]:
                 q_end = j
                 break
-        char_start = min(target.quote_start, index[tok.start])
+        char_start = min(target.quote_start, index[tok.start()])
         while char_start > r.sent.start and self.view[char_start - 1] in self.lex.drop_chars:
             char_start -= 1
         return char_start, index[q_end - 1] + 1

@@ -9,7 +9,6 @@ scanner stands. Everything else is one regular expression (lexicon.token_re).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from juesuan.extract.lexicon import Lexicon
 
@@ -17,16 +16,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 HEADING_MAX = 40
 
 
-class Token(NamedTuple):
-    kind: str            # num, year, heading, phrase, sep
-    text: str
-    start: int           # offsets in the compact sentence
-    end: int
-    match: re.Match[str]
-
-
-def _token(m: re.Match[str]) -> Token:
-    return Token(m.lastgroup or "", m.group(0), m.start(), m.end(), m)
+# A token is the regex match itself: its kind is the name of the outer group
+# that matched (num, year, phrase, sep; heading), its text and offsets the
+# match's. No object is made per token.
+Token = re.Match[str]
 
 
 def tokenise(lex: Lexicon, comp: str) -> list[Token]:
@@ -34,7 +27,7 @@ def tokenise(lex: Lexicon, comp: str) -> list[Token]:
     assert lex.token_re is not None
     token_re, heading_re = lex.token_re, lex.heading_token_re
     if "(" not in comp:
-        return list(map(_token, token_re.finditer(comp)))
+        return list(token_re.finditer(comp))
     out: list[Token] = []
     pos = 0
     for mark in lex.heading_mark_re.finditer(comp):
@@ -50,14 +43,14 @@ def tokenise(lex: Lexicon, comp: str) -> list[Token]:
         for m in token_re.finditer(comp, pos, ms):
             if m.start() >= run:
                 break
-            out.append(_token(m))
+            out.append(m)
             start = m.end()
         start = max(start, run)
         h = heading_re.match(comp, start, mark.end() + 10) if ms - start >= 2 else None
         if h is None:
             pos = start
             continue
-        out.append(Token("heading", h.group(0), h.start(), h.end(), h))
+        out.append(h)
         pos = h.end()
-    out.extend(map(_token, token_re.finditer(comp, pos)))
+    out.extend(token_re.finditer(comp, pos))
     return out
