@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.reader import SentenceReader
-from juesuan.extract.text import normalise, reflow, split_sentences
+from juesuan.extract.text import headings_and_lines, normalise, reflow, split_sentences
 from juesuan.extract.vocabulary import MEASURES, METRIC_GROUPS, METRIC_KINDS, Measure, _load_vocabulary, parse_number
 
 __all__ = ["MEASURES", "METRIC_GROUPS", "METRIC_KINDS", "Fact", "Measure", "_load_vocabulary", "extract", "flag_units",
@@ -85,9 +85,10 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
         _load_vocabulary()
 
     norm = normalise(text, lex)
-    flow = reflow(norm, lex)
+    lines = headings_and_lines(norm, lex)
+    flow = reflow(norm, lex, lines)
     reader = SentenceReader(lex, doc_id, text, flow, fiscal_year, Fact)
-    for sent in split_sentences(flow, norm, lex):
+    for sent in split_sentences(flow, norm, lex, lines):
         reader.read(sent)
     facts = merge_table_facts(reader.facts, text, doc_id, lex, fiscal_year)
     flag_units(facts, lex.money_units)

@@ -171,12 +171,16 @@ class Reflow:
         return None
 
 
+Lines = list[tuple[int, int, Heading | None]]
+
+
 def sentences(norm: str, lex: Lexicon) -> list[Sentence]:
     """Split the reflowed view into sentences at 。!? and at real line ends."""
-    return split_sentences(reflow(norm, lex), norm, lex)
+    lines = headings_and_lines(norm, lex)
+    return split_sentences(reflow(norm, lex, lines), norm, lex, lines)
 
 
-def reflow(norm: str, lex: Lexicon) -> str:
+def reflow(norm: str, lex: Lexicon, lines: Lines | None = None) -> str:
     """The reflowed view: same length as `norm`, with each joined line break
     (and the blank lines and indentation around it) turned into spaces, or
     into FUSE characters where the two sides are one number."""
@@ -186,7 +190,7 @@ def reflow(norm: str, lex: Lexicon) -> str:
     prev_end: int | None = None       # end of the previous running line's content
     prev_text = ""
     blank_run = 0
-    for start, end, heading in headings_and_lines(norm, lex):
+    for start, end, heading in lines if lines is not None else headings_and_lines(norm, lex):
         line = norm[start:end]
         text = line.strip()
         if not text:
@@ -208,9 +212,9 @@ def reflow(norm: str, lex: Lexicon) -> str:
     return flow
 
 
-def split_sentences(flow: str, norm: str, lex: Lexicon) -> list[Sentence]:
+def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = None) -> list[Sentence]:
     """Sentences of the reflowed view, each with the heading path above it."""
-    heads = {h.start: h for _, _, h in headings_and_lines(norm, lex) if h is not None}
+    heads = {h.start: h for _, _, h in (lines if lines is not None else headings_and_lines(norm, lex)) if h is not None}
     ender = lex.sentence_end_re
     out: list[Sentence] = []
     stack: list[Heading] = []
