@@ -356,3 +356,37 @@ def test_full_width_digits_and_printed_minus(lex):
         F("carryover_end", "amount", "-3.2", "万元"),
     ]
     assert all(text[f.char_start:f.char_end] == f.quote for f in facts)
+
+
+# -- qualifiers, wider totals, income by heading, named items ---------------
+
+def test_a_bound_is_not_a_figure_and_an_approximation_is_flagged(lex):
+    facts = extract("公务接待费支出决算29.80万元，预算执行比例不到75%。本年收入合计约500万元。", "t", lex, 2021)
+    assert [(f.metric, f.measure, f.value) for f in facts] == [
+        ("reception", "amount", Decimal("29.80")), ("income_total", "amount", Decimal(500))]
+    assert "approximate" in facts[1].flags and "approximate" not in facts[0].flags
+
+
+def test_a_total_whose_breakdown_names_this_years_total_is_the_grand_total(lex):
+    text = "2021年度收入合计1908.90万元，其中本年收入合计1846.72万元，年初结转和结余62.18万元。"
+    assert exact(text, lex) == [
+        F("grand_total", "amount", "1908.90", "万元"),
+        F("income_total", "amount", "1846.72", "万元"),
+        F("carryover_begin", "amount", "62.18", "万元"),
+    ]
+
+
+def test_functional_headings_named_as_income(lex):
+    facts = extract("财政拨款收入包括：城乡医疗救助拨款收入为322.78万元；事业单位医疗24.5万元。城乡医疗救助支出300万元。",
+                    "t", lex, 2021)
+    assert [(f.metric, f.value, f.function_code) for f in facts] == [
+        ("function_income", Decimal("322.78"), "2101301"), ("function_income", Decimal("24.5"), "2101102"),
+        ("function_expenditure", Decimal(300), "2101301")]
+
+
+def test_items_of_a_breakdown_keep_their_names(lex):
+    text = "共有车辆3辆，其中：一般公务用车2辆、执法执勤用车1辆。"
+    facts = extract(text, "t", lex, 2021)
+    assert [(f.metric, f.value, f.function_name) for f in facts] == [
+        ("vehicles", Decimal(3), ""), ("vehicles_by_kind", Decimal(2), "一般公务用车"),
+        ("vehicles_by_kind", Decimal(1), "执法执勤用车")]
