@@ -356,6 +356,8 @@ def test_full_width_digits_and_printed_minus(lex):
         F("carryover_end", "amount", "-3.2", "万元"),
     ]
     assert all(text[f.char_start:f.char_end] == f.quote for f in facts)
+    # the digits as printed, which the provenance check compares with the source
+    assert [f.value_text for f in facts] == ["２９８．００", "－５．２０", "-3.2"]
 
 
 # -- qualifiers, wider totals, income by heading, named items ---------------

@@ -466,7 +466,8 @@ class SentenceReader(Generic[F]):
             for metric in these:
                 f = self.fact_type(
                     doc_id=self.doc_id, metric=metric, measure=str(measure), value=value,
-                    value_text=raw.replace(" ", ""), unit=unit, value_wan=wan, decimals=decimals,
+                    # as printed: the source's own characters (full-width digits, a line break inside)
+                    value_text=self.text[r.index[p0]:r.index[p1 - 1] + 1], unit=unit, value_wan=wan, decimals=decimals,
                     base_metric=base if measure == Measure.SHARE_PCT and base != metric else "",
                     compared_year=r.compared if measure in CHANGE else None,
                     char_start=char_start, char_end=char_end,
