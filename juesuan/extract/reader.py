@@ -430,22 +430,16 @@ class SentenceReader(Generic[F]):
 
     # -- the fact ----------------------------------------------------------
     def _emit(self, r: Reading, tok: Token, target: Topic, positions: list[tuple[int, int, str]]) -> bool:
-        m, c, lex = tok, r.clause, self.lex
-        unit = m.group("unit") or ""
-        flags: list[str] = ["stray_character"] if m.group("stray") else []
+        """The facts of one number token for one topic; False when the figure is none of ours."""
+        c = r.clause
+        unit = tok.group("unit") or ""
+        flags: list[str] = ["stray_character"] if tok.group("stray") else []
         flags += r.flags
         decided = self._measure(r, unit, list(target.metrics), flags)
         if decided is None:
             return False
         measure, metrics = decided
-        if unit == "" and METRIC_KINDS.get(metrics[0]) == "money":
-            if r.sent.unit:
-                unit = r.sent.unit
-                flags.append("unit_from_section")   # 单位：万元 above: inherited, never guessed
-            else:
-                flags.append("unit_missing")
-        elif unit in lex.abbreviated_units:
-            flags.append("unit_abbreviated")
+        unit = self._unit(r, unit, metrics[0], flags)
         if measure in CHANGE and r.versus_budget:
             measure = VERSUS_BUDGET[Measure(measure)]
         elif c.versus:
@@ -453,36 +447,53 @@ class SentenceReader(Generic[F]):
         # the breakdown (其中) after a budget figure lists budgets
         r.last_budget = measure in (Measure.BUDGET, Measure.BUDGET_ADJUSTED) or (
             measure == Measure.AMOUNT and c.cue == Cue.BUDGET)
-        char_start, char_end = self._quote(r, tok, target)
-        base = c.base or (r.head.metrics[0] if (measure == Measure.SHARE_PCT and r.head is not None) else "")
-        if c.base and r.head is not None and r.head.metrics[0] in lex.base_variants.get(c.base, []):
-            base = r.head.metrics[0]
+        span = self._quote(r, tok, target)
         for k, (p0, p1, raw) in enumerate(positions):
-            value, decimals = parse_number(raw)
-            fact_flags = list(flags)
-            value = _signed(value, decimals, measure, c.sign, fact_flags)
-            wan = value * lex.money_units[unit] if unit in lex.money_units else None
             these = metrics if len(positions) == 1 else [metrics[min(k, len(metrics) - 1)]]
             for metric in these:
-                f = self.fact_type(
-                    doc_id=self.doc_id, metric=metric, measure=str(measure), value=value,
-                    # as printed: the source's own characters (full-width digits, a line break inside)
-                    value_text=self.text[r.index[p0]:r.index[p1 - 1] + 1], unit=unit, value_wan=wan, decimals=decimals,
-                    base_metric=base if measure == Measure.SHARE_PCT and base != metric else "",
-                    compared_year=r.compared if measure in CHANGE else None,
-                    char_start=char_start, char_end=char_end,
-                    value_start=r.index[p0], value_end=r.index[p1 - 1] + 1,
-                    quote=self.text[char_start:char_end], section="/".join(r.sent.section), flags=fact_flags,
-                )
-                if metric in ("function_expenditure", "function_income") and target.function:
-                    _place(f, target.function)
-                elif target.item:
-                    f.function_name = target.item   # the item's own name tells it from its siblings
-                if measure in CHANGE and r.compared is None:
-                    f.flags.append("compared_year_unstated")
+                f = self._fact(r, target, metric, measure, unit, (r.index[p0], r.index[p1 - 1] + 1), raw, span, flags)
                 self.facts.append(f)
                 target.facts.append(f)
         return True
+
+    def _unit(self, r: Reading, unit: str, metric: str, flags: list[str]) -> str:
+        """The unit a money figure is in: as printed, else the section's (flagged), else none (flagged)."""
+        if unit == "" and METRIC_KINDS.get(metric) == "money":
+            if r.sent.unit:
+                flags.append("unit_from_section")   # 单位：万元 above: inherited, never guessed
+                return r.sent.unit
+            flags.append("unit_missing")
+        elif unit in self.lex.abbreviated_units:
+            flags.append("unit_abbreviated")
+        return unit
+
+    def _fact(self, r: Reading, target: Topic, metric: str, measure: str, unit: str, at: tuple[int, int], raw: str,
+              span: tuple[int, int], flags: list[str]) -> F:
+        """One fact: the value signed by the verb, the quote and the printed digits from the source."""
+        c, lex = r.clause, self.lex
+        value, decimals = parse_number(raw)
+        flags = list(flags)
+        value = _signed(value, decimals, measure, c.sign, flags)
+        base = c.base or (r.head.metrics[0] if (measure == Measure.SHARE_PCT and r.head is not None) else "")
+        if c.base and r.head is not None and r.head.metrics[0] in lex.base_variants.get(c.base, []):
+            base = r.head.metrics[0]
+        f = self.fact_type(
+            doc_id=self.doc_id, metric=metric, measure=str(measure), value=value,
+            # as printed: the source's own characters (full-width digits, a line break inside)
+            value_text=self.text[at[0]:at[1]], unit=unit, decimals=decimals,
+            value_wan=value * lex.money_units[unit] if unit in lex.money_units else None,
+            base_metric=base if measure == Measure.SHARE_PCT and base != metric else "",
+            compared_year=r.compared if measure in CHANGE else None,
+            char_start=span[0], char_end=span[1], value_start=at[0], value_end=at[1],
+            quote=self.text[span[0]:span[1]], section="/".join(r.sent.section), flags=flags,
+        )
+        if metric in ("function_expenditure", "function_income") and target.function:
+            _place(f, target.function)
+        elif target.item:
+            f.function_name = target.item   # the item's own name tells it from its siblings
+        if measure in CHANGE and r.compared is None:
+            f.flags.append("compared_year_unstated")
+        return f
 
     def _quote(self, r: Reading, tok: Token, target: Topic) -> tuple[int, int]:
         """From the clause naming the metric to the end of this figure's clause."""
