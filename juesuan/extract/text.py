@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -177,7 +177,7 @@ Lines = list[tuple[int, int, Heading | None]]
 def sentences(norm: str, lex: Lexicon) -> list[Sentence]:
     """Split the reflowed view into sentences at 。!? and at real line ends."""
     lines = headings_and_lines(norm, lex)
-    return split_sentences(reflow(norm, lex, lines), norm, lex, lines)
+    return list(split_sentences(reflow(norm, lex, lines), norm, lex, lines))
 
 
 def reflow(norm: str, lex: Lexicon, lines: Lines | None = None) -> str:
@@ -212,11 +212,11 @@ def reflow(norm: str, lex: Lexicon, lines: Lines | None = None) -> str:
     return flow
 
 
-def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = None) -> list[Sentence]:
-    """Sentences of the reflowed view, each with the heading path above it."""
+def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = None) -> Iterator[Sentence]:
+    """Sentences of the reflowed view, each with the heading path above it, one at a
+    time (a large document's sentences are never all held at once)."""
     heads = {h.start: h for _, _, h in (lines if lines is not None else headings_and_lines(norm, lex)) if h is not None}
     ender = lex.sentence_end_re
-    out: list[Sentence] = []
     stack: list[Heading] = []
     section: tuple[str, ...] = ()
     unit = ""
@@ -232,7 +232,7 @@ def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = No
             section, unit = tuple(h.text for h in stack), ""
             s = _sentence(flow, start, end, section, unit)
             if s is not None:
-                out.append(s)
+                yield s
             continue
         stated = lex.section_unit.search(line)
         if stated:
@@ -241,12 +241,11 @@ def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = No
         for m in ender.finditer(flow, start, end):
             s = _sentence(flow, s0, m.end(), section, unit)
             if s is not None:
-                out.append(s)
+                yield s
             s0 = m.end()
         s = _sentence(flow, s0, end, section, unit)
         if s is not None:
-            out.append(s)
-    return out
+            yield s
 
 
 def _sentence(flow: str, start: int, end: int, section: tuple[str, ...], unit: str) -> Sentence | None:
