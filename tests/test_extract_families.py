@@ -392,3 +392,8 @@ def test_items_of_a_breakdown_keep_their_names(lex):
     assert [(f.metric, f.value, f.function_name) for f in facts] == [
         ("vehicles", Decimal(3), ""), ("vehicles_by_kind", Decimal(2), "一般公务用车"),
         ("vehicles_by_kind", Decimal(1), "执法执勤用车")]
+
+
+def test_one_metric_named_twice_in_a_list_is_one_fact(lex):
+    # 收入总计 and 支出总计 are both sides of the grand total: one printed number, one fact
+    assert exact("2021年度收入总计、支出总计均为500.00万元。", lex) == [F("grand_total", "amount", "500.00", "万元")]

@@ -90,10 +90,23 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
     reader = SentenceReader(lex, doc_id, text, flow, fiscal_year, Fact)
     for sent in split_sentences(flow, norm, lex, lines):
         reader.read(sent)
-    facts = merge_table_facts(reader.facts, text, doc_id, lex, fiscal_year)
+    facts = merge_table_facts(_once(reader.facts), text, doc_id, lex, fiscal_year)
     flag_units(facts, lex.money_units)
     facts.sort(key=lambda f: (f.value_start, f.metric, f.measure))
     return facts
+
+
+def _once(facts: list[Fact]) -> list[Fact]:
+    """One fact per printed number, metric and measure (收入总计、支出总计均为X names
+    one metric twice: X is one figure of it)."""
+    seen: set[tuple[int, str, str]] = set()
+    out = []
+    for f in facts:
+        key = (f.value_start, f.metric, f.measure)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def merge_table_facts(facts: list[Fact], text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None) -> list[Fact]:
