@@ -51,13 +51,13 @@ class Fact:
         return f"{self.doc_id}:{self.value_start:06d}:{self.metric}:{self.measure}"
 
 
-def flag_units(facts: list[Fact], money_units: Iterable[str]) -> None:
+def flag_units(facts: list[Fact], money_units: Iterable[str], abbreviated: Iterable[str] = ()) -> None:
     """A money figure whose unit differs from the unit its section (or, in a
     short section, its document) uses for other figures is suspect: record it
     as written, flag it, never rescale it."""
     from collections import Counter
 
-    units = {u for u in money_units if u != "万"}   # 万 alone is flagged as abbreviated already
+    units = set(money_units) - set(abbreviated)   # 万 alone is flagged as abbreviated already
     by_section: dict[str, Counter[str]] = {}
     doc: Counter[str] = Counter()
     for f in facts:
@@ -91,7 +91,7 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
     for sent in split_sentences(flow, norm, lex, lines):
         reader.read(sent)
     facts = merge_table_facts(_once(reader.facts), text, doc_id, lex, fiscal_year)
-    flag_units(facts, lex.money_units)
+    flag_units(facts, lex.money_units, lex.abbreviated_units)
     facts.sort(key=lambda f: (f.value_start, f.metric, f.measure))
     return facts
 

@@ -62,6 +62,7 @@ class Lexicon:
     sentence_end: str
     clause_sep: str
     item_sep: str
+    list_sep: str
     heading_markers: list[re.Pattern[str]]
     heading_re: re.Pattern[str]
     sentence_end_re: re.Pattern[str]
@@ -167,6 +168,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         sentence_end=raw.get("sentence_end", "。"),
         clause_sep=raw.get("clause_sep", ",;"),
         item_sep=str(raw.get("item_sep", ";")),
+        list_sep=str(raw["list_sep"]),
         heading_markers=[re.compile(m) for m in raw["heading_markers"]],
         heading_re=re.compile("|".join(f"(?P<h{i}>{m})" for i, m in enumerate(raw["heading_markers"]))),
         sentence_end_re=re.compile("[" + re.escape(raw.get("sentence_end", "。")) + "]"),
@@ -207,15 +209,16 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         previous_year_words=tuple(raw.get("previous_year_words", [])),
     )
     if classification:
-        lex.function_names = function_phrases(classification)
-        lex.function_index = function_index(classification)
+        suffix = str(raw.get("function_name_suffix", ""))
+        lex.function_names = function_phrases(classification, suffix)
+        lex.function_index = function_index(classification, suffix)
     lex.token_re = _compile(lex)
     if lex.function_names:
         lex.function_name_re = re.compile(trie_pattern(set(lex.function_names)))
     return lex
 
 
-def function_phrases(classification: list[dict[str, str]]) -> dict[str, tuple[str, str]]:
+def function_phrases(classification: list[dict[str, str]], suffix: str = "") -> dict[str, tuple[str, str]]:
     """Names of functional headings that identify one code on their own.
 
     A name used by two codes (行政运行 is both 2080101 and 2101501) is left out:
@@ -225,18 +228,23 @@ def function_phrases(classification: list[dict[str, str]]) -> dict[str, tuple[st
     seen: dict[str, set[tuple[str, str]]] = {}
     for row in classification:
         name, code, level = row["name"], row["code"], row["level"]
-        variants = {name, name + "支出", name.removesuffix("支出")}
+        variants = _variants(name, suffix)
         for v in variants:
             seen.setdefault(v, set()).add((code, level))
     return {name: next(iter(codes)) for name, codes in seen.items() if len(codes) == 1 and len(name) >= 4}
 
 
-def function_index(classification: list[dict[str, str]]) -> dict[str, list[tuple[str, str, str]]]:
+def _variants(name: str, suffix: str) -> set[str]:
+    """A heading's name as documents write it: with or without the suffix 支出."""
+    return {name, name + suffix, name.removesuffix(suffix)} if suffix else {name}
+
+
+def function_index(classification: list[dict[str, str]], suffix: str = "") -> dict[str, list[tuple[str, str, str]]]:
     """Every name (and name + 支出) with the codes it has been used for."""
     index: dict[str, list[tuple[str, str, str]]] = {}
     for row in classification:
         entry = (row["code"], row["level"], row["parent_code"])
-        for v in {row["name"], row["name"] + "支出", row["name"].removesuffix("支出")}:
+        for v in _variants(row["name"], suffix):
             if entry not in index.setdefault(v, []):
                 index[v].append(entry)
     return index
@@ -316,8 +324,9 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     firsts = {p[0] for p in phrases} | set(lex.clause_sep) | {"-"}
     firsts |= {c for c in lex.compared_year.pattern if "\u4e00" <= c <= "\u9fff"}   # a superset will do
     guard = "(?=[\\d" + "".join(re.escape(c) for c in sorted(firsts)) + "])"
+    listed = rf"(?:-?{NUMBER}{re.escape(lex.list_sep)})*"   # 356.2、350.1万元: one unit for a list
     return re.compile(
-        guard + rf"(?:(?P<num>(?<![\d.\-])(?P<numlist>(?:-?{NUMBER}、)*)-?{NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
+        guard + rf"(?:(?P<num>(?<![\d.\-])(?P<numlist>{listed})-?{NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
         rf"|(?P<year>{lex.compared_year.pattern})"
         rf"|(?P<phrase>{phrase_alt})"
         rf"|(?P<sep>[{seps}]))"

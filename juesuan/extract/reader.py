@@ -194,11 +194,11 @@ class SentenceReader(Generic[F]):
     # -- one handler per token kind ----------------------------------------
     def on_sep(self, r: Reading, tok: Token) -> None:
         c = r.clause
-        if tok.group() == "、" and r.list_pos and _list_follows(r.comp, tok.start()):
+        if tok.group() == self.lex.list_sep and r.list_pos and _list_follows(r.comp, tok.start(), self.lex.list_sep):
             c.gap_start = tok.end()
             return   # 各下降1.9%、3.8%: the list of figures goes on in the same clause
         # 'A、B比上年减少X': the figure after a list belongs to A and B together
-        shared = tok.group() == "、" and (r.stopped or (c.term is not None and not c.consumed))
+        shared = tok.group() == self.lex.list_sep and (r.stopped or (c.term is not None and not c.consumed))
         r.stopped = False
         if tok.group() in self.lex.item_sep:
             r.locked = False   # ；: the next item of a list has a subject of its own
@@ -347,7 +347,7 @@ class SentenceReader(Generic[F]):
         m, c = tok, r.clause
         body = m.group(0)[: len(m.group(0)) - len(m.group("unit") or "")]
         positions = [(tok.start() + n.start(), tok.start() + n.end(), n.group(0)) for n in re.finditer(SIGNED, body)]
-        in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end())
+        in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end(), self.lex.list_sep)
         if c.shared and (not r.each or len(r.subjects) < 2):
             return []            # the figure after a list, without 分别/各, is their sum
         if r.each and len(r.subjects) > 1:
@@ -522,9 +522,9 @@ def _signed(value: Decimal, decimals: int, measure: str, sign: int | None, flags
     return -value if sign == -1 else value
 
 
-def _list_follows(comp: str, end: int) -> bool:
+def _list_follows(comp: str, end: int, sep: str) -> bool:
     """Another figure of the same list follows: `X、Y`."""
-    return comp[end:end + 1] == "、" and (comp[end + 1:end + 2].isdigit() or comp[end + 1:end + 3][:1] == "-")
+    return comp[end:end + 1] == sep and (comp[end + 1:end + 2].isdigit() or comp[end + 1:end + 3][:1] == "-")
 
 
 def _place(f: Fact, fn: dict[str, str]) -> None:
