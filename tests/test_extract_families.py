@@ -70,6 +70,17 @@ def test_pdf_breaks_inside_words_numbers_and_percent(lex):
     assert text[facts[1].value_start:facts[1].value_end] == "1\n21.30"
 
 
+def test_one_value_per_line_and_a_breakdown_opening_its_sentence(lex):
+    text = ("三、支出决算情况说明\n2021年度本年支出合计\n1,846.72\n万元。其中：基本支出\n1,200.00\n万元，占\n64.98\n%。\n"
+            "单位：万元\n项目\n决算数\n公务接待费\n3.50\n2.20\n")
+    facts = extract(text, "t", lex, 2021)
+    assert [(f.metric, f.measure, f.value, f.base_metric) for f in facts] == [
+        ("expenditure_total", "amount", Decimal("1846.72"), ""),
+        ("expenditure_basic", "amount", Decimal("1200.00"), ""),
+        ("expenditure_basic", "share_pct", Decimal("64.98"), "expenditure_total"),
+    ]   # the one-cell-per-line table under it is the table reader's
+
+
 def test_table_cells_on_separate_lines_do_not_fuse(lex):
     text = "项目\n决算数\n基本支出\n47.2\n47.2\n"
     assert all(f.value != Decimal("47247.2") for f in extract(text, "t", lex, 2021))

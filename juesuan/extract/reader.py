@@ -251,6 +251,8 @@ class SentenceReader(Generic[F]):
         if kind == Cue.STOP:
             r.stopped = True
         elif kind == Cue.HEAD:
+            if r.last is None and not r.named_any:
+                r.last = self.previous   # 。其中：… opens a sentence: the breakdown of the last one's subject
             if r.last is not None:
                 r.head = r.last
                 r.head_measure = Measure.BUDGET if (

@@ -142,14 +142,18 @@ class Reflow:
         unit_alt = "|".join(re.escape(u) for u in units)
         self.number_end = re.compile(r"(?:\d\.?|^\.)$")
         self.number_start = re.compile(rf"[\d.]|(?:{unit_alt})")
+        self.unit_start = re.compile(rf"(?:{unit_alt})")
         # the next line opens with a figure and its unit: `下降\n5.2%`
         self.figure_start = re.compile(rf"-?[\d][\d., ]*(?:{unit_alt})")
         self.terminal = set(lex.line_terminal)
         self.cjk = re.compile(r"[\u3400-\u9fff]")
         self.cells = re.compile(lex.table_row)
+        self.bare_number = re.compile(r"-?\d[\d,. ]*")
 
-    def join(self, prev: str, nxt: str) -> str | None:
-        """None: a real line end. ' ': join. FUSE: join and fuse one number."""
+    def join(self, prev: str, nxt: str, after: str = "") -> str | None:
+        """None: a real line end. ' ': join. FUSE: join and fuse one number.
+        `after` is the line after `nxt`: a number alone on its line whose unit
+        opens the next one (`合计\n1,846.72\n万元`) belongs to the sentence before it."""
         last, first = prev[-1], nxt[0]
         if self.lex.section_unit.search(prev) or self.lex.section_unit.search(nxt):
             return None                                  # `单位：万元` stands on its own line
@@ -166,7 +170,8 @@ class Reflow:
         if last in self.lex.clause_sep:
             return " "
         if self.cjk.match(last) and (self.cjk.match(first) or self.figure_start.match(nxt)
-                                     or (len(nxt) == 1 and first.isdigit())):
+                                     or (len(nxt) == 1 and first.isdigit())
+                                     or (self.bare_number.fullmatch(nxt) and self.unit_start.match(after))):
             return " "                                   # `本年收\n入`, `下降\n5.2%`, `合计\n7\n9…`
         return None
 
@@ -190,7 +195,8 @@ def reflow(norm: str, lex: Lexicon, lines: Lines | None = None) -> str:
     prev_end: int | None = None       # end of the previous running line's content
     prev_text = ""
     blank_run = 0
-    for start, end, heading in lines if lines is not None else headings_and_lines(norm, lex):
+    rows = lines if lines is not None else headings_and_lines(norm, lex)
+    for i, (start, end, heading) in enumerate(rows):
         line = norm[start:end]
         text = line.strip()
         if not text:
@@ -200,7 +206,10 @@ def reflow(norm: str, lex: Lexicon, lines: Lines | None = None) -> str:
             prev_end, blank_run = None, 0    # headings and table rows stand on their own
             continue
         c_start = start + (len(line) - len(line.lstrip()))
-        how = joiner.join(prev_text, text) if prev_end is not None and blank_run <= lex.reflow_blank_lines else None
+        how = None
+        if prev_end is not None and blank_run <= lex.reflow_blank_lines:
+            after = _next_text(norm, rows, i) if joiner.bare_number.fullmatch(text) else ""
+            how = joiner.join(prev_text, text, after)
         if how is not None and prev_end is not None:
             pieces.append(norm[done:prev_end])
             pieces.append(how * (c_start - prev_end))
@@ -210,6 +219,15 @@ def reflow(norm: str, lex: Lexicon, lines: Lines | None = None) -> str:
     flow = "".join(pieces)
     assert len(flow) == len(norm)
     return flow
+
+
+def _next_text(norm: str, rows: Lines, i: int) -> str:
+    """The stripped text of the line after line i (blank lines skipped, two at most)."""
+    for start, end, _ in rows[i + 1:i + 4]:
+        text = norm[start:end].strip()
+        if text:
+            return text
+    return ""
 
 
 def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = None) -> Iterator[Sentence]:
