@@ -87,6 +87,7 @@ class Lexicon:
     filler_re: re.Pattern[str]
     date_suffix: str
     quote_end: str
+    quote_end_re: re.Pattern[str]
     abbreviated_units: frozenset[str]
     section_unit: re.Pattern[str]
     heading_mark_re: re.Pattern[str]
@@ -193,6 +194,7 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
         filler_re=re.compile("[" + re.escape(raw["filler"]) + "]*"),
         date_suffix=str(raw.get("date_suffix", "")),
         quote_end=str(raw.get("quote_end", ",;:。、")),
+        quote_end_re=re.compile("[" + re.escape(str(raw.get("quote_end", ",;:。、"))) + "]"),
         abbreviated_units=frozenset(raw["units"].get("abbreviated", [])),
         section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
         heading_mark_re=re.compile(rf"\((?:{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),

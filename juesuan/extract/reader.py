@@ -14,6 +14,7 @@ precision for recall, and what the script cannot read is curated.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -498,14 +499,14 @@ class SentenceReader(Generic[F]):
         return f
 
     def _quote(self, r: Reading, tok: Token, target: Topic) -> tuple[int, int]:
-        """From the clause naming the metric to the end of this figure's clause."""
+        """From the clause naming the metric to the end of this figure's clause
+        (a quote-ending mark, or a line break of the source, whichever is first)."""
         comp, index = r.comp, r.index
-        q_end = len(comp)
-        ends = self.lex.quote_end
-        for j in range(tok.end(), len(comp)):
-            if comp[j] in ends or "\n" in self.text[index[j - 1] + 1:index[j]]:
-                q_end = j
-                break
+        stop = self.lex.quote_end_re.search(comp, tok.end())
+        q_end = stop.start() if stop else len(comp)
+        newline = self.text.find("\n", index[tok.end() - 1] + 1, index[q_end - 1] + 1)
+        if newline != -1:
+            q_end = bisect_right(index, newline, tok.end(), q_end)
         char_start = min(target.quote_start, index[tok.start()])
         while char_start > r.sent.start and self.view[char_start - 1] in self.lex.drop_chars:
             char_start -= 1
