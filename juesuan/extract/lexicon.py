@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -123,22 +124,59 @@ def _split_metrics(value: str | None) -> tuple[str, ...] | None:
 
 def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]] | None = None) -> Lexicon:
     """Read lexicon.yml (and, for functional headings, the classification table)."""
+    raw = _read(path)
+    lex = Lexicon(**_text_rules(raw, path), **_phrases(raw, path), **_grammar(raw))
+    if classification:
+        suffix = str(raw.get("function_name_suffix", ""))
+        lex.function_names = function_phrases(classification, suffix)
+        lex.function_index = function_index(classification, suffix)
+    lex.token_re = _compile(lex)
+    if lex.function_names:
+        lex.function_name_re = re.compile(trie_pattern(set(lex.function_names)))
+    return lex
+
+
+def _read(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise JuesuanError(f"lexicon is not valid YAML: {exc}", path, line) from exc
-    required = ("units", "terms", "cues", "heading_markers", "filler", "compared_year")
-    for key in required:
+    for key in ("units", "terms", "cues", "heading_markers", "filler", "compared_year", "list_sep"):
         if key not in raw:
             raise JuesuanError(f"lexicon lacks the section '{key}'", path)
+    return dict(raw)
 
+
+def _text_rules(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """How the text is normalised, reflowed and cut into sentences and lines."""
     pairs = "".join(str(raw.get("char_overrides", "")).split())
     if len(pairs) % 2:
         raise JuesuanError("'char_overrides' must list pairs of characters", path)
-    char_map = {ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)}
+    ends = str(raw.get("sentence_end", "。"))
+    return dict(
+        char_map={ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)},
+        residue=[re.compile(r) for r in raw.get("residue", [])],
+        drop_chars=frozenset(raw.get("drop_chars", "")),
+        drop_string="".join(sorted(set(raw.get("drop_chars", "")))),
+        fold_spaces=tuple(ord(c) for c in raw.get("fold_spaces", "\u3000")),
+        fold_minus=tuple(ord(c) for c in raw.get("fold_minus", "")),
+        sentence_end=ends,
+        sentence_end_re=re.compile("[" + re.escape(ends) + "]"),
+        line_terminal=str(raw.get("line_terminal", "。!?;:")),
+        reflow_blank_lines=int(raw.get("reflow_blank_lines", 2)),
+        reflow_wrap_chars=int(raw.get("reflow_wrap_chars", 30)),
+        table_row=str(raw.get("table_row", r"\t|\|")),
+        heading_markers=[re.compile(m) for m in raw["heading_markers"]],
+        heading_re=re.compile("|".join(f"(?P<h{i}>{m})" for i, m in enumerate(raw["heading_markers"]))),
+        heading_max_chars=int(raw.get("heading_max_chars", 40)),
+        section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
+    )
 
+
+def _phrases(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The phrases: terms naming metrics, cue words, scoped terms, units."""
     terms: dict[str, tuple[str, ...]] = {}
     for metric_key, phrases in raw["terms"].items():
         metrics = _split_metrics(metric_key) or ()
@@ -150,74 +188,53 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
             raise JuesuanError(f"unknown cue kind '{kind}' (known: {', '.join(CUE_KINDS)})", path)
         for phrase in phrases:
             cues[str(phrase)] = Cue(kind)
-    marks = str(raw.get("heading_marks", "类|款|项"))
     scopes = [
-        Scope(
-            section=s.get("when_section"),
-            head=s.get("when_head"),
-            terms={str(k): _split_metrics(v) for k, v in s["terms"].items()},
-        )
+        Scope(section=s.get("when_section"), head=s.get("when_head"),
+              terms={str(k): _split_metrics(v) for k, v in s["terms"].items()})
         for s in raw.get("scoped_terms", [])
     ]
-    lex = Lexicon(
-        char_map=char_map,
-        residue=[re.compile(r) for r in raw.get("residue", [])],
-        drop_chars=frozenset(raw.get("drop_chars", "")),
+    income_words = sorted(raw.get("function_income_words", []), key=len, reverse=True)
+    return dict(
+        terms=terms, cues=cues, scopes=scopes,
+        not_terms=frozenset(raw.get("not_terms", [])),
         money_units={k: Decimal(str(v)) for k, v in raw["units"]["money"].items()},
         percent_units=tuple(raw["units"]["percent"]),
         count_units_all=tuple(raw["units"]["count"]),
-        sentence_end=raw.get("sentence_end", "。"),
+        abbreviated_units=frozenset(raw["units"].get("abbreviated", [])),
+        compared_year=re.compile(raw["compared_year"]),
+        previous_year_words=tuple(raw.get("previous_year_words", [])),
+        function_income_re=re.compile("|".join(re.escape(w) for w in income_words) or "(?!x)x"),
+    )
+
+
+def _grammar(raw: dict[str, Any]) -> dict[str, Any]:
+    """What the sentence grammar needs beyond phrases: separators, filler,
+    heading marks, and the tables that relate metrics to one another."""
+    marks = str(raw.get("heading_marks", "类|款|项"))
+    quote_end = str(raw.get("quote_end", ",;:。、"))
+    return dict(
         clause_sep=raw.get("clause_sep", ",;"),
         item_sep=str(raw.get("item_sep", ";")),
         list_sep=str(raw["list_sep"]),
-        heading_markers=[re.compile(m) for m in raw["heading_markers"]],
-        heading_re=re.compile("|".join(f"(?P<h{i}>{m})" for i, m in enumerate(raw["heading_markers"]))),
-        sentence_end_re=re.compile("[" + re.escape(raw.get("sentence_end", "。")) + "]"),
-        line_terminal=str(raw.get("line_terminal", "。!?;:")),
-        reflow_blank_lines=int(raw.get("reflow_blank_lines", 2)),
-        reflow_wrap_chars=int(raw.get("reflow_wrap_chars", 30)),
-        table_row=str(raw.get("table_row", r"\t|\|")),
-        fold_spaces=tuple(ord(c) for c in raw.get("fold_spaces", "\u3000")),
-        fold_minus=tuple(ord(c) for c in raw.get("fold_minus", "")),
-        drop_string="".join(sorted(set(raw.get("drop_chars", "")))),
-        heading_max_chars=int(raw.get("heading_max_chars", 40)),
-        terms=terms,
-        not_terms=frozenset(raw.get("not_terms", [])),
-        scopes=scopes,
-        budget_metric=raw.get("budget_metric", {}),
-        base_variants=raw.get("base_variants", {}),
-        income_heads=frozenset(raw.get("income_heads", [])),
-        count_switch=raw.get("count_switch", {}),
-        count_units={k: tuple(v) for k, v in raw.get("count_units", {}).items()},
-        cues=cues,
         filler=frozenset(raw["filler"]),
         filler_re=re.compile("[" + re.escape(raw["filler"]) + "]*"),
         date_suffix=str(raw.get("date_suffix", "")),
-        quote_end=str(raw.get("quote_end", ",;:。、")),
-        quote_end_re=re.compile("[" + re.escape(str(raw.get("quote_end", ",;:。、"))) + "]"),
-        abbreviated_units=frozenset(raw["units"].get("abbreviated", [])),
-        section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
+        quote_end=quote_end,
+        quote_end_re=re.compile("[" + re.escape(quote_end) + "]"),
         heading_mark_re=re.compile(rf"\((?:{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
         heading_token_re=re.compile(
             rf"(?P<heading>(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"
             rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?)"   # 高中教育(项)(2050204); kind: heading
         ),
+        budget_metric=raw.get("budget_metric", {}),
+        base_variants=raw.get("base_variants", {}),
+        income_heads=frozenset(raw.get("income_heads", [])),
+        count_switch=raw.get("count_switch", {}),
+        count_units={k: tuple(v) for k, v in raw.get("count_units", {}).items()},
         item_heads={str(k): str(v) for k, v in raw.get("item_heads", {}).items()},
         wider_totals={str(k): str(v) for k, v in raw.get("wider_totals", {}).items()},
         share_bases={str(k): str(v) for k, v in raw.get("share_bases", {}).items()},
-        function_income_re=re.compile(
-            "|".join(re.escape(w) for w in sorted(raw.get("function_income_words", []), key=len, reverse=True)) or "(?!x)x"),
-        compared_year=re.compile(raw["compared_year"]),
-        previous_year_words=tuple(raw.get("previous_year_words", [])),
     )
-    if classification:
-        suffix = str(raw.get("function_name_suffix", ""))
-        lex.function_names = function_phrases(classification, suffix)
-        lex.function_index = function_index(classification, suffix)
-    lex.token_re = _compile(lex)
-    if lex.function_names:
-        lex.function_name_re = re.compile(trie_pattern(set(lex.function_names)))
-    return lex
 
 
 def function_phrases(classification: list[dict[str, str]], suffix: str = "") -> dict[str, tuple[str, str]]:
