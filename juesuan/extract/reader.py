@@ -15,111 +15,22 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Generic, Protocol, TypeVar
+from typing import Generic
 
-from juesuan.classification import LEVEL_DIGITS, LEVELS
+from juesuan.classification import LEVELS
+from juesuan.extract.headings import LEVEL_OF_DIGITS, descend, heading_of, parent_code, place
 from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
+from juesuan.extract.state import FIGURE_CUES, F, Reading, Topic
 from juesuan.extract.text import Sentence, compact
 from juesuan.extract.tokens import Token, tokenise
 from juesuan.extract.vocabulary import METRIC_GROUPS, METRIC_KINDS, Measure, parse_number
 
 DIGIT_OR_MARK = re.compile(r"[\d(（]")
 CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
-class Fact(Protocol):
-    """What the grammar needs of the fact type it is given."""
-    metric: str
-    flags: list[str]
-    function_code: str
-    function_name: str
-    function_level: str
-    function_path: str
-
-
-F = TypeVar("F", bound=Fact)
-LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 CHANGE = (Measure.CHANGE_AMOUNT, Measure.CHANGE_PCT)
 VERSUS_BUDGET = {Measure.CHANGE_AMOUNT: Measure.BUDGET_DIFF_AMOUNT, Measure.CHANGE_PCT: Measure.BUDGET_DIFF_PCT}
-FIGURE_CUES = (Cue.ACTUAL, Cue.BUDGET, Cue.BUDGET_ADJUSTED)
-SIGN_OF = {Cue.INCREASE: 1, Cue.DECREASE: -1, Cue.FLAT: 0, Cue.OVER_BUDGET: 1, Cue.UNDER_BUDGET: -1}
-
-
-@dataclass
-class Topic:
-    metrics: tuple[str, ...]
-    quote_start: int                    # original offset where its clause begins
-    function: dict[str, str] | None = None
-    item: str = ""                      # the name of an item the vocabulary lacks (公务接待 by purpose)
-    facts: list[Fact] = field(default_factory=list)   # what was read for it
-
-
-@dataclass
-class Clause:
-    """What the current clause has said so far."""
-    cue: Cue | None = None       # the last cue: what kind of figure comes next
-    sign: int | None = None      # the sign a change verb gave (None: unknown)
-    pct: Cue | None = None       # what a percent means here (SHARE, COMPLETION, INCREASE…)
-    skip: bool = False           # a figure of no interest (a reason clause, a ratio)
-    versus: bool = False         # this clause compares with the budget: only differences count
-    base: str = ""
-    expect_base: bool = False
-    term: Topic | None = None
-    broken: bool = False         # unread words stand between the term and a figure
-    consumed: bool = False
-    fresh: bool = False          # the last metric named has not yet had a figure
-    shared: bool = False         # this clause's figure belongs to a list of subjects
-    pending: Cue | None = None   # a cue that ended the previous clause with no figure
-    seen: int = 0                # tokens read in this clause
-    gap_start: int = 0
-
-    def next_clause(self) -> None:
-        dangling = self.cue in FIGURE_CUES and not self.consumed
-        self.pending = self.cue if dangling else None   # 支出决算为,8.64万元: a cue left hanging
-        self.cue = self.sign = self.pct = self.term = None
-        self.skip = self.versus = self.expect_base = self.broken = self.consumed = False
-        self.base = ""
-        self.seen = 0
-
-    def set_cue(self, kind: Cue) -> None:
-        if kind in SIGN_OF:
-            self.sign, self.cue, self.pct = SIGN_OF[kind], Cue.INCREASE, Cue.INCREASE
-        elif kind == Cue.SIGN_UNKNOWN:
-            self.sign, self.cue, self.pct = None, Cue.SIGN_UNKNOWN, Cue.INCREASE
-        elif kind == Cue.SHARE:
-            self.cue, self.pct, self.expect_base = Cue.SHARE, Cue.SHARE, True
-        elif kind == Cue.COMPLETION:
-            self.cue, self.pct = Cue.COMPLETION, Cue.COMPLETION
-        else:
-            self.cue = kind
-
-
-@dataclass
-class Reading:
-    """What the sentence has said so far (carried across its clauses)."""
-    sent: Sentence
-    comp: str
-    index: Sequence[int]
-    topic: Topic | None = None          # the sentence's subject once a figure locked it
-    last: Topic | None = None           # the last metric named
-    head: Topic | None = None           # the breakdown's head (其中 …)
-    head_measure: str = Measure.AMOUNT
-    clause_start: int = 0
-    compared: int | None = None
-    versus_budget: bool = False         # changes are against the budget, not a year
-    path: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    has_function: bool = False
-    has_number: bool = False
-    locked: bool = False
-    stopped: bool = False
-    subjects: list[Topic] = field(default_factory=list)   # A、B … 分别/各/均
-    each: bool = False                  # a distributive cue was read
-    list_pos: int = 0                   # the position in a list of figures
-    flags: list[str] = field(default_factory=list)        # qualifiers (不到, 约) for the next figure
-    named_any: bool = False             # a metric was named in this sentence
-    last_budget: bool = False           # the last figure read was a budget
-    clause: Clause = field(default_factory=Clause)
 
 
 class SentenceReader(Generic[F]):
@@ -225,11 +136,11 @@ class SentenceReader(Generic[F]):
         code = mark if mark.isdigit() else (tok.group("fcode") or "")
         if code and LEVEL_OF_DIGITS.get(len(code)) != level:
             code = ""   # a code that does not fit the level is not this heading's
-        r.path = _descend(r.path, level, name, code)
-        mapped = "" if code else map_heading(self.lex, name, level, _parent_code(r.path, level))
+        r.path = descend(r.path, level, name, code)
+        mapped = "" if code else map_heading(self.lex, name, level, parent_code(r.path, level))
         if mapped:
             r.path[level] = (name, "", mapped)
-        self.named(r, ("function_expenditure",), _function(r.path, level, mapped_code=mapped))
+        self.named(r, ("function_expenditure",), heading_of(r.path, level, mapped_code=mapped))
         r.has_function = True
 
     def on_phrase(self, r: Reading, tok: Token) -> None:
@@ -277,13 +188,13 @@ class SentenceReader(Generic[F]):
 
     def on_function_name(self, r: Reading, phrase: str, tok: Token) -> None:
         code, level = self.lex.function_names[phrase]
-        r.path = _descend(r.path, level, phrase, "")
+        r.path = descend(r.path, level, phrase, "")
         r.path[level] = (phrase, "", code)
         # a heading listed under an income total, or named as 城乡医疗救助拨款收入, is income
         income = (r.head is not None and any(x in self.lex.income_heads for x in r.head.metrics)) or bool(
             self.lex.function_income_re.match(r.comp, tok.end()))
         metric = "function_income" if income else "function_expenditure"
-        self.named(r, (metric,), _function(r.path, level, mapped_code=code))
+        self.named(r, (metric,), heading_of(r.path, level, mapped_code=code))
         r.has_function = True
 
     def on_term(self, r: Reading, phrase: str) -> None:
@@ -491,7 +402,7 @@ class SentenceReader(Generic[F]):
             quote=self.text[span[0]:span[1]], section="/".join(r.sent.section), flags=flags,
         )
         if metric in ("function_expenditure", "function_income") and target.function:
-            _place(f, target.function)
+            place(f, target.function)
         elif target.item:
             f.function_name = target.item   # the item's own name tells it from its siblings
         if measure in CHANGE and r.compared is None:
@@ -528,40 +439,6 @@ def _signed(value: Decimal, decimals: int, measure: str, sign: int | None, flags
 def _list_follows(comp: str, end: int, sep: str) -> bool:
     """Another figure of the same list follows: `X、Y`."""
     return comp[end:end + 1] == sep and (comp[end + 1:end + 2].isdigit() or comp[end + 1:end + 3][:1] == "-")
-
-
-def _place(f: Fact, fn: dict[str, str]) -> None:
-    f.function_name, f.function_level, f.function_path = fn["name"], fn["level"], fn["path"]
-    f.function_code = fn["code"] or fn["mapped_code"]
-    if not fn["code"] and fn["mapped_code"]:
-        f.flags.append("code_from_classification")
-
-
-def _descend(path: dict, level: str, name: str, code: str) -> dict:
-    """The heading path after naming a heading of `level`: deeper levels drop."""
-    keep = LEVELS[: LEVELS.index(level)]
-    new = {k: v for k, v in path.items() if k in keep}
-    new[level] = (name, code, "")
-    return new
-
-
-def _parent_code(path: dict, level: str) -> str:
-    i = LEVELS.index(level)
-    if i == 0 or LEVELS[i - 1] not in path:
-        return ""
-    entry = path[LEVELS[i - 1]]
-    return entry[1] or (entry[2] if len(entry) > 2 else "")
-
-
-def _function(path: dict, level: str, mapped_code: str = "") -> dict[str, str]:
-    name, code = path[level][0], path[level][1]
-    return {
-        "name": name,
-        "code": code,
-        "mapped_code": mapped_code,
-        "level": level,
-        "path": "/".join(f"{path[k][0]}({k})" for k in LEVELS if k in path),
-    }
 
 
 def _group(metric: str) -> str:
