@@ -348,6 +348,8 @@ def test_units(lex):
         ("fixed_assets_original", Decimal("986.20"), "万", Decimal("986.20")),
     ]
     assert "unit_abbreviated" in facts[-1].flags
+    thousand = extract("本年支出合计12,345.6千元。", "t", lex, 2021)[0]
+    assert (thousand.unit, thousand.value_wan) == ("千元", Decimal("1234.56"))
 
 
 def test_section_unit_is_inherited_and_flagged(lex):
