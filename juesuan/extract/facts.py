@@ -1,54 +1,22 @@
 """Facts: one figure a document states, with the place where it states it.
 
-This module holds the fact type, the measure vocabulary and the document
-pass: normalise, reflow, split into sentences, read each sentence
+This module re-exports the fact type (juesuan.model) and the measure
+vocabulary, and holds the document pass: normalise, reflow, split into sentences, read each sentence
 (juesuan.extract.reader holds the grammar), then merge the flattened-table
 reader's facts and flag units that stand out.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.reader import SentenceReader
 from juesuan.extract.text import headings_and_lines, normalise, reflow, split_sentences
 from juesuan.extract.vocabulary import MEASURES, METRIC_GROUPS, METRIC_KINDS, Measure, _load_vocabulary, parse_number
+from juesuan.model import Fact
 
 __all__ = ["MEASURES", "METRIC_GROUPS", "METRIC_KINDS", "Fact", "Measure", "_load_vocabulary", "extract", "flag_units",
            "parse_number"]
-
-
-@dataclass
-class Fact:
-    doc_id: str
-    metric: str
-    measure: str
-    value: Decimal
-    value_text: str
-    unit: str
-    value_wan: Decimal | None
-    decimals: int
-    function_code: str = ""
-    function_name: str = ""
-    function_level: str = ""
-    function_path: str = ""
-    base_metric: str = ""
-    compared_year: int | None = None
-    char_start: int = 0
-    char_end: int = 0
-    value_start: int = 0
-    value_end: int = 0
-    quote: str = ""
-    section: str = ""
-    flags: list[str] = field(default_factory=list)
-    origin: str = "extracted"
-    note: str = ""
-
-    @property
-    def fact_id(self) -> str:
-        return f"{self.doc_id}:{self.value_start:06d}:{self.metric}:{self.measure}"
 
 
 def flag_units(facts: list[Fact], money_units: Iterable[str], abbreviated: Iterable[str] = ()) -> None:
@@ -113,10 +81,8 @@ def merge_table_facts(facts: list[Fact], text: str, doc_id: str, lex: Lexicon, f
     """The flattened-table reader's facts join the sentence facts; where both
     read the same printed number, the table's reading wins (it knows the
     column), so no value span has two facts of one metric and measure."""
-    try:
-        from juesuan.extract.tables import read_tables  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:   # the table reader is not there yet
-        return facts
+    from juesuan.extract.tables import read_tables   # here: the table reader builds on this module's exports
+
     table = read_tables(text, doc_id, lex, fiscal_year)
     spans = {(f.value_start, f.value_end) for f in table}
     return [f for f in facts if (f.value_start, f.value_end) not in spans] + list(table)
