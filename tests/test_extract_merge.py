@@ -2,8 +2,6 @@
 read by both is one fact, the table's; the offsets contract holds for both."""
 from __future__ import annotations
 
-import sys
-import types
 from decimal import Decimal
 
 from juesuan.extract import extract
@@ -11,10 +9,8 @@ from juesuan.extract.facts import Fact
 
 
 def _table_reader(monkeypatch, read):
-    """Install a stand-in for juesuan.extract.tables exposing `read_tables`."""
-    module = types.ModuleType("juesuan.extract.tables")
-    module.read_tables = read   # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "juesuan.extract.tables", module)
+    """Stand in for the flattened-table reader that extract() merges."""
+    monkeypatch.setattr("juesuan.extract.facts.read_tables", read)
 
 
 def test_a_number_read_by_both_readers_is_the_tables_fact(lex, monkeypatch):

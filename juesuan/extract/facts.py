@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.reader import SentenceReader
+from juesuan.extract.tables import read_tables
 from juesuan.extract.text import headings_and_lines, normalise, reflow, split_sentences
 from juesuan.extract.vocabulary import MEASURES, METRIC_GROUPS, METRIC_KINDS, Measure, _load_vocabulary, parse_number
 from juesuan.model import Fact
@@ -81,8 +82,6 @@ def merge_table_facts(facts: list[Fact], text: str, doc_id: str, lex: Lexicon, f
     """The flattened-table reader's facts join the sentence facts; where both
     read the same printed number, the table's reading wins (it knows the
     column), so no value span has two facts of one metric and measure."""
-    from juesuan.extract.tables import read_tables   # here: the table reader builds on this module's exports
-
     table = read_tables(text, doc_id, lex, fiscal_year)
     spans = {(f.value_start, f.value_end) for f in table}
     return [f for f in facts if (f.value_start, f.value_end) not in spans] + list(table)
