@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from juesuan.errors import JuesuanError
-from juesuan.extract.facts import MEASURES as FACT_MEASURES
+from juesuan.model import MEASURES as FACT_MEASURES
 from juesuan.paths import METRICS_CSV
 
 TABLES_PATH = Path(__file__).with_name("tables.yml")
