@@ -10,6 +10,7 @@ from typing import Any
 
 from juesuan.errors import JuesuanError
 
+
 def cmd_extract(args: argparse.Namespace) -> int:
     """Facts of one or many files (directories are searched for *.txt), streamed
     to stdout in input order; unreadable files are named on stderr and make the

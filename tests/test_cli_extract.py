@@ -20,7 +20,7 @@ DOCS = ("kaijiang-2022", "pingchang-2019", "unnamed-county-2023")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "juesuan", "extract", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "juesuan", "extract", *args], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 
