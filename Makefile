@@ -15,7 +15,7 @@ PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.c
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules bench-scale clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -89,6 +89,12 @@ bench-extract: setup  ## print extraction precision/recall against tests/gold an
 
 bench-rules: package  ## print the error-injection detection rate and validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py
+
+# the pipeline at growing corpus sizes (generated documents, each stage a process): seconds, CPU,
+# peak RSS per stage and per document, Datasette p50; e.g. make bench-scale SIZES="10 100 1000 10000"
+SIZES ?= 10 100 1000
+bench-scale: setup  ## print time and memory per stage and Datasette latency at SIZES documents
+	PYTHONPATH=. $(PY) scripts/bench_scale.py --sizes $(SIZES)
 
 clean:  ## remove build outputs (not the committed package)
 	rm -rf build

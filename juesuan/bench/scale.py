@@ -1,0 +1,198 @@
+"""The pipeline at 10 … 10,000 documents: seconds, CPU and peak memory per stage
+and per document, and Datasette latency, on generated corpora.
+
+Why separate processes pointed at a temp data root (`JUESUAN_ROOT`): that is
+how the pipeline runs for a maintainer (`make package`, `make databases` …), so
+imports, start-up and the whole process's peak RSS are part of the figure;
+`os.wait4` gives each stage's own CPU time and peak RSS without a dependency.
+The corpus is generated one document at a time (juesuan.bench.synth), so the
+benchmark itself stays small. Figures are printed, never asserted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from juesuan.bench.synth import write_corpus
+from juesuan.paths import ROOT
+
+# (stage, arguments of `python -m juesuan`); extract reads the corpus directory in one process
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("extract", ("extract", "{sources}")),
+    ("package", ("package",)),
+    ("databases", ("databases",)),
+    ("validate", ("validate", "--no-docs")),
+)
+SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "2000",
+                  "--setting", "allow_download", "off", "--setting", "default_page_size", "100")
+
+
+@dataclass
+class StageRun:
+    stage: str
+    seconds: float
+    cpu: float
+    peak_rss_mb: float
+    exit_code: int
+
+    def per_doc_ms(self, n: int) -> float:
+        return 1000 * self.seconds / n
+
+
+@dataclass
+class SizeRun:
+    documents: int
+    corpus_mb: float
+    generate_seconds: float
+    stages: list[StageRun] = field(default_factory=list)
+    pages: dict[str, dict[str, float]] = field(default_factory=dict)
+    facts: int = 0
+
+
+def run_stage(name: str, args: tuple[str, ...], root: Path, log: Path) -> StageRun:
+    """One stage as its own process; its stdout goes to a log (not a pipe: an
+    unread pipe would block it), its CPU and peak RSS come from wait4."""
+    env = {**os.environ, "JUESUAN_ROOT": str(root), "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "juesuan", *(a.format(sources=root / "data" / "sources") for a in args)]
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    return StageRun(name, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> float:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=30) as r:
+        r.read()
+        if r.status != 200:
+            raise urllib.error.HTTPError(url, r.status, "unexpected status", r.headers, None)
+    return 1000 * (time.perf_counter() - t0)
+
+
+def page_urls(root: Path, base: str) -> dict[str, list[str]]:
+    """facts.json, the provenance page of facts spread over the corpus, a search."""
+    with sqlite3.connect(f"file:{root / 'build' / 'juesuan.db'}?mode=ro", uri=True) as db:
+        n = db.execute("select count(*) from facts").fetchone()[0]
+        ids = [r[0] for r in db.execute(
+            "select fact_id from facts where rowid % ? = 0 limit 10", (max(1, n // 10),))]
+    quote = urllib.parse.quote
+    return {
+        "facts.json": [f"{base}/juesuan/facts.json?_size=100"],
+        "provenance": [f"{base}/-/provenance/{quote(i, safe='')}" for i in ids],
+        "search": [f"{base}/juesuan/search_sentences?q={quote(q)}" for q in ("公务接待", "机关运行经费", "住房公积金")],
+    }
+
+
+def measure_pages(root: Path, requests: int, concurrency: int, log: Path) -> dict[str, dict[str, float]]:
+    """Datasette as `make serve` runs it, on a free loopback port: p50/p95 at
+    concurrency 1 and requests per second at `concurrency` (bounded counts)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    build = root / "build"
+    argv = [str(Path(sys.executable).with_name("datasette")), "serve", "-i", str(build / "juesuan.db"),
+            "--metadata", str(build / "metadata.json"), "--plugins-dir", str(ROOT / "plugins"),
+            "--template-dir", str(ROOT / "templates"), *SERVE_SETTINGS, "-h", "127.0.0.1", "-p", str(port)]
+    out: dict[str, dict[str, float]] = {}
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(argv, cwd=root, stdout=fh, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(300):
+                try:
+                    _get(base + "/-/versions.json")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            for page, urls in page_urls(root, base).items():
+                for u in urls:
+                    _get(u)  # warm: the first request of a page compiles templates and fills caches
+                seq = [_get(urls[i % len(urls)]) for i in range(requests)]
+                with ThreadPoolExecutor(concurrency) as pool:
+                    t0 = time.perf_counter()
+                    list(pool.map(_get, (urls[i % len(urls)] for i in range(requests * 2))))
+                    rps = requests * 2 / (time.perf_counter() - t0)
+                out[page] = {"p50_ms": statistics.median(seq), "p95_ms": sorted(seq)[int(0.95 * (len(seq) - 1))],
+                             f"rps_c{concurrency}": rps}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    return out
+
+
+def run_size(n: int, seed: int, requests: int, concurrency: int, keep: Path | None) -> SizeRun:
+    with tempfile.TemporaryDirectory(prefix=f"juesuan-scale-{n}-") as tmp:
+        root = keep / f"n{n}" if keep else Path(tmp)
+        t0 = time.perf_counter()
+        write_corpus(root, n, seed)
+        gen = time.perf_counter() - t0
+        sources = root / "data" / "sources"
+        mb = sum(p.stat().st_size for p in sources.glob("*.txt")) / 1e6
+        run = SizeRun(n, mb, gen)
+        logs = root / "logs"
+        logs.mkdir(exist_ok=True)
+        for name, args in STAGES:
+            st = run_stage(name, args, root, logs / f"{name}.log")
+            run.stages.append(st)
+            print(f"  {n:>6} docs  {name:10} {st.seconds:8.2f} s  cpu {st.cpu:8.2f} s  "
+                  f"{st.per_doc_ms(n):7.2f} ms/doc  peak RSS {st.peak_rss_mb:7.1f} MB  exit {st.exit_code}",
+                  flush=True)
+            if st.exit_code not in (0, 1):  # 1 = validation found the injected errors: expected
+                print(f"  stage {name} failed; see {logs / (name + '.log')}:", file=sys.stderr)
+                print((logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")[-2000:], file=sys.stderr)
+                return run
+        with sqlite3.connect(f"file:{root / 'build' / 'juesuan.db'}?mode=ro", uri=True) as db:
+            run.facts = db.execute("select count(*) from facts").fetchone()[0]
+        if requests:
+            run.pages = measure_pages(root, requests, concurrency, logs / "datasette.log")
+            for page, m in run.pages.items():
+                print(f"  {n:>6} docs  page {page:12} p50 {m['p50_ms']:7.1f} ms  p95 {m['p95_ms']:7.1f} ms  "
+                      f"{m[f'rps_c{concurrency}']:6.0f} req/s at concurrency {concurrency}", flush=True)
+        return run
+
+
+def summary(runs: list[SizeRun]) -> str:
+    """Stage × size: ms per document and peak RSS; linear stages keep ms/doc flat."""
+    names = [s for s, _ in STAGES]
+    lines = [f"{'docs':>6} {'MB':>6} {'facts':>7} " + " ".join(f"{s + ' ms/doc':>18}" for s in names)
+             + " " + " ".join(f"{s + ' MB':>13}" for s in names)]
+    for r in runs:
+        by = {s.stage: s for s in r.stages}
+        lines.append(f"{r.documents:>6} {r.corpus_mb:6.1f} {r.facts:>7} "
+                     + " ".join(f"{by[s].per_doc_ms(r.documents):18.2f}" if s in by else f"{'—':>18}" for s in names)
+                     + " " + " ".join(f"{by[s].peak_rss_mb:13.0f}" if s in by else f"{'—':>13}" for s in names))
+    return "\n".join(lines)
+
+
+def run(sizes: list[int], seed: int = 0, requests: int = 30, concurrency: int = 8,
+        keep: Path | None = None, json_out: Path | None = None) -> list[SizeRun]:
+    cpus = os.cpu_count()
+    print(f"scale benchmark: sizes {sizes}, seed {seed}, {cpus} CPU(s), Python {sys.version.split()[0]}", flush=True)
+    runs = []
+    for n in sizes:
+        runs.append(run_size(n, seed, requests, concurrency, keep))
+    print("\nper document (wall ms/doc) and peak RSS (MB) by stage:")
+    print(summary(runs))
+    if json_out:
+        json_out.write_text(json.dumps([asdict(r) for r in runs], indent=2), encoding="utf-8")
+    return runs
