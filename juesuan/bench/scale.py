@@ -172,15 +172,19 @@ def run_size(n: int, seed: int, requests: int, concurrency: int, keep: Path | No
 
 
 def summary(runs: list[SizeRun]) -> str:
-    """Stage × size: ms per document and peak RSS; linear stages keep ms/doc flat."""
+    """Stage × size: CPU and wall ms per document, peak RSS. A linear stage keeps
+    ms/doc flat as the corpus grows; CPU is the steadier figure on a shared machine."""
     names = [s for s, _ in STAGES]
-    lines = [f"{'docs':>6} {'MB':>6} {'facts':>7} " + " ".join(f"{s + ' ms/doc':>18}" for s in names)
-             + " " + " ".join(f"{s + ' MB':>13}" for s in names)]
+    lines = [f"{'docs':>6} {'MB':>6} {'facts':>7} | " + " | ".join(f"{s:^26}" for s in names),
+             f"{'':>6} {'':>6} {'':>7} | " + " | ".join(f"{'cpu ms/doc':>10} {'wall':>7} {'MB':>6}" for _ in names)]
     for r in runs:
         by = {s.stage: s for s in r.stages}
-        lines.append(f"{r.documents:>6} {r.corpus_mb:6.1f} {r.facts:>7} "
-                     + " ".join(f"{by[s].per_doc_ms(r.documents):18.2f}" if s in by else f"{'—':>18}" for s in names)
-                     + " " + " ".join(f"{by[s].peak_rss_mb:13.0f}" if s in by else f"{'—':>13}" for s in names))
+        cells = []
+        for s in names:
+            st = by.get(s)
+            cells.append(f"{1000 * st.cpu / r.documents:10.2f} {st.per_doc_ms(r.documents):7.2f} {st.peak_rss_mb:6.0f}"
+                         if st else f"{'—':>26}")
+        lines.append(f"{r.documents:>6} {r.corpus_mb:6.1f} {r.facts:>7} | " + " | ".join(cells))
     return "\n".join(lines)
 
 
@@ -191,7 +195,7 @@ def run(sizes: list[int], seed: int = 0, requests: int = 30, concurrency: int = 
     runs = []
     for n in sizes:
         runs.append(run_size(n, seed, requests, concurrency, keep))
-    print("\nper document (wall ms/doc) and peak RSS (MB) by stage:")
+    print("\nper document by stage: CPU ms/doc, wall ms/doc, peak RSS MB:")
     print(summary(runs))
     if json_out:
         json_out.write_text(json.dumps([asdict(r) for r in runs], indent=2), encoding="utf-8")
