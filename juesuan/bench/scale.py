@@ -91,6 +91,42 @@ def _get(url: str) -> float:
     return 1000 * (time.perf_counter() - t0)
 
 
+def _try_get(url: str) -> float | None:
+    """ms, or None for an error or timeout (counted and reported, not raised)."""
+    try:
+        return _get(url)
+    except (OSError, urllib.error.HTTPError):
+        return None
+
+
+def _page_figures(urls: list[str], requests: int, concurrency: int, budget_s: float = 60.0) -> dict[str, float]:
+    """p50/p95 of sequential requests, then req/s with `concurrency` clients;
+    each phase stops at `requests` requests or `budget_s` seconds, whichever
+    comes first, so a slow page cannot stall the benchmark."""
+    for u in urls:
+        _try_get(u)  # warm: the first request of a page compiles templates and fills caches
+    seq: list[float | None] = []
+    t0 = time.perf_counter()
+    while len(seq) < requests and time.perf_counter() - t0 < budget_s:
+        seq.append(_try_get(urls[len(seq) % len(urls)]))
+    ok = sorted(x for x in seq if x is not None)
+    fig: dict[str, float] = {"requests": len(seq), "failed": len(seq) - len(ok),
+                             "p50_ms": statistics.median(ok) if ok else float("nan"),
+                             "p95_ms": ok[int(0.95 * (len(ok) - 1))] if ok else float("nan")}
+    done = failed = 0
+    deadline = time.perf_counter() + budget_s
+    with ThreadPoolExecutor(concurrency) as pool:
+        t0 = time.perf_counter()
+        while done < requests * 2 and time.perf_counter() < deadline:
+            batch = [urls[(done + i) % len(urls)] for i in range(concurrency)]
+            results = list(pool.map(_try_get, batch))
+            done += len(results)
+            failed += sum(r is None for r in results)
+        fig[f"rps_c{concurrency}"] = (done - failed) / (time.perf_counter() - t0)
+    fig["failed"] += failed
+    return fig
+
+
 def page_urls(root: Path, base: str) -> dict[str, list[str]]:
     """facts.json, the provenance page of facts spread over the corpus, a search."""
     with sqlite3.connect(f"file:{root / 'build' / 'juesuan.db'}?mode=ro", uri=True) as db:
@@ -125,15 +161,7 @@ def measure_pages(root: Path, requests: int, concurrency: int, log: Path) -> dic
                 except OSError:
                     time.sleep(0.1)
             for page, urls in page_urls(root, base).items():
-                for u in urls:
-                    _get(u)  # warm: the first request of a page compiles templates and fills caches
-                seq = [_get(urls[i % len(urls)]) for i in range(requests)]
-                with ThreadPoolExecutor(concurrency) as pool:
-                    t0 = time.perf_counter()
-                    list(pool.map(_get, (urls[i % len(urls)] for i in range(requests * 2))))
-                    rps = requests * 2 / (time.perf_counter() - t0)
-                out[page] = {"p50_ms": statistics.median(seq), "p95_ms": sorted(seq)[int(0.95 * (len(seq) - 1))],
-                             f"rps_c{concurrency}": rps}
+                out[page] = _page_figures(urls, requests, concurrency)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -167,7 +195,8 @@ def run_size(n: int, seed: int, requests: int, concurrency: int, keep: Path | No
             run.pages = measure_pages(root, requests, concurrency, logs / "datasette.log")
             for page, m in run.pages.items():
                 print(f"  {n:>6} docs  page {page:12} p50 {m['p50_ms']:7.1f} ms  p95 {m['p95_ms']:7.1f} ms  "
-                      f"{m[f'rps_c{concurrency}']:6.0f} req/s at concurrency {concurrency}", flush=True)
+                      f"{m[f'rps_c{concurrency}']:6.1f} req/s at concurrency {concurrency}"
+                      + (f"  ({m['failed']:.0f} failed or timed out)" if m["failed"] else ""), flush=True)
         return run
 
 
