@@ -12,6 +12,7 @@ if __name__ == "__main__":
     p.add_argument("--requests", type=int, default=30, help="requests per page (0: skip Datasette)")
     p.add_argument("--concurrency", type=int, default=8, help="clients for the requests-per-second figure")
     p.add_argument("--keep", type=Path, help="keep each corpus and its build under this directory")
+    p.add_argument("--no-cli", action="store_true", help="skip the extract CLI figures (1 MB, 8 MB, 500 documents)")
     p.add_argument("--json", type=Path, help="also write the figures as JSON")
     a = p.parse_args()
-    run(a.sizes, a.seed, a.requests, a.concurrency, a.keep, a.json)
+    run(a.sizes, a.seed, a.requests, a.concurrency, a.keep, a.json, not a.no_cli)

@@ -217,10 +217,43 @@ def summary(runs: list[SizeRun]) -> str:
     return "\n".join(lines)
 
 
+def cli_extract_figures(tmp: Path, jobs: int = 2) -> list[tuple[str, float, StageRun]]:
+    """`juesuan extract` as a process on one 1 MB and one 8 MB file (the real
+    sources concatenated) and on 500 documents (the sources cycled) in one
+    process and with `--jobs`: MB per CPU second, and the 8 MB / 1 MB ratio."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data" / "sources").glob("*.txt"))]
+    blob = "\n".join(texts) + "\n"
+    cases: list[tuple[str, tuple[str, ...], float]] = []
+    for target in (1, 8):
+        path = tmp / f"large-{target}mb.txt"
+        reps = -(-target * 1_000_000 // len(blob.encode("utf-8")))
+        path.write_text(blob * reps, encoding="utf-8")
+        cases.append((f"one {target} MB file", ("extract", str(path)), path.stat().st_size / 1e6))
+    docs = tmp / "docs500"
+    docs.mkdir()
+    for i in range(500):
+        (docs / f"doc-{i:03d}.txt").write_text(texts[i % len(texts)], encoding="utf-8")
+    size = sum(p.stat().st_size for p in docs.iterdir()) / 1e6
+    cases.append(("500 documents", ("extract", str(docs)), size))
+    cases.append((f"500 documents --jobs {jobs}", ("extract", str(docs), "--jobs", str(jobs)), size))
+    out: list[tuple[str, float, StageRun]] = []
+    for label, args, mb in cases:
+        st = run_stage(label, args, ROOT, tmp / "extract.log")  # the repository's vocabulary
+        out.append((label, mb, st))
+        print(f"  extract CLI  {label:24} {mb:6.2f} MB  cpu {st.cpu:7.2f} s  wall {st.seconds:7.2f} s  "
+              f"{mb / st.cpu:5.2f} MB per CPU s  peak RSS {st.peak_rss_mb:6.1f} MB  exit {st.exit_code}", flush=True)
+    one, eight = out[0][2], out[1][2]
+    print(f"  extract CLI  8 MB takes {eight.cpu / one.cpu:.1f}× the CPU time of 1 MB (linear: 8×)", flush=True)
+    return out
+
+
 def run(sizes: list[int], seed: int = 0, requests: int = 30, concurrency: int = 8,
-        keep: Path | None = None, json_out: Path | None = None) -> list[SizeRun]:
+        keep: Path | None = None, json_out: Path | None = None, cli: bool = True) -> list[SizeRun]:
     cpus = os.cpu_count()
     print(f"scale benchmark: sizes {sizes}, seed {seed}, {cpus} CPU(s), Python {sys.version.split()[0]}", flush=True)
+    if cli:
+        with tempfile.TemporaryDirectory(prefix="juesuan-scale-cli-") as tmp:
+            cli_extract_figures(Path(tmp))
     runs = []
     for n in sizes:
         runs.append(run_size(n, seed, requests, concurrency, keep))
