@@ -43,7 +43,6 @@ class Result:
     """What a worker sends back: rows in COLUMNS order, or the error message."""
     path: Path
     rows: list[Row]
-    chars: int
     error: str | None = None
 
 
@@ -57,7 +56,7 @@ def extract_file(job: Job) -> Result:
     try:
         text = read_text(job.path)
     except JuesuanError as exc:
-        return Result(job.path, [], 0, str(exc))
+        return Result(job.path, [], str(exc))
     lines = LineIndex(text)
     rows: list[Row] = [
         (f.metric, f.measure, _dec(f.value), f.unit, _dec(f.value_wan), f.decimals, f.function_code,
@@ -65,7 +64,7 @@ def extract_file(job: Job) -> Result:
          lines.line_of(f.value_start), f.quote, ";".join(f.flags), f.doc_id)
         for f in extract(text, job.doc_id, default_lexicon(), job.year)
     ]
-    return Result(job.path, rows, len(text))
+    return Result(job.path, rows)
 
 
 def expand(paths: Iterable[str | Path], suffix: str = ".txt") -> list[Path]:
