@@ -42,10 +42,10 @@ SOURCE_COLUMNS = (
 )
 ENTITY_COLUMNS = ("entity_id", "name", "name_en", "kind", "parent_body", "province", "prefecture", "county",
                   "division_code", "note")
-# curated inputs keyed by document: the synthetic corpus has none, so they are written header-only
-EMPTY_CURATED = ("facts.csv", "acknowledged.csv", "performance_indicators.csv", "score_items.csv",
-                 "score_totals.csv")
+# vocabularies shared by every corpus; every other curated CSV is keyed by document or body, so the
+# synthetic corpus writes its own entities.csv and the rest header-only (whatever files exist then)
 SHARED_CURATED = ("metrics.csv", "classification.csv")
+GENERATED_CURATED = ("entities.csv",)
 
 
 @dataclass(frozen=True)
@@ -319,9 +319,10 @@ def write_corpus(root: Path, n: int, seed: int = 0, template_root: Path = ROOT) 
     curated.mkdir(parents=True, exist_ok=True)
     for name in SHARED_CURATED:
         shutil.copy(template_root / "data" / "curated" / name, curated / name)
-    for name in EMPTY_CURATED:
-        header = (template_root / "data" / "curated" / name).read_text(encoding="utf-8").split("\n", 1)[0]
-        (curated / name).write_text(header + "\n", encoding="utf-8")
+    for path in sorted((template_root / "data" / "curated").glob("*.csv")):
+        if path.name not in SHARED_CURATED + GENERATED_CURATED:
+            header = path.read_text(encoding="utf-8").split("\n", 1)[0]
+            (curated / path.name).write_text(header + "\n", encoding="utf-8")
     shutil.copy(template_root / "metadata.yml", root / "metadata.yml")
     if (template_root / "expectations").is_dir():
         shutil.copytree(template_root / "expectations", root / "expectations", dirs_exist_ok=True)
