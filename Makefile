@@ -11,11 +11,11 @@ SOURCES  := $(wildcard data/sources/*.txt) data/sources/sources.csv
 CURATED  := $(wildcard data/curated/*.csv)
 CODE     := $(shell find juesuan -name '*.py' -o -name '*.yml')
 PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.csv \
-            data/classification.csv data/facts.csv data/source_text.csv data/checks.csv data/findings.csv
+            data/classification.csv data/facts.csv data/source_text.csv data/checks.csv data/findings.csv data/disclosures.csv
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps test bench-extract bench-rules bench-scale clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps lint test bench-extract bench-rules bench-scale clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -81,13 +81,18 @@ browser-deps:  ## install Debian's chromium, chromium-driver and a CJK font if m
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null; \
 	else echo "note: chromium/chromedriver not installed and no root apt: browser tests will be skipped" >&2; fi
 
-test: setup browser-deps  ## run the whole test suite (what CI runs)
+lint: setup  ## ruff and mypy on juesuan/ (settings in pyproject.toml)
+	$(VENV)/bin/ruff check juesuan
+	$(VENV)/bin/mypy juesuan
+
+test: setup browser-deps lint  ## lint and type-check juesuan/, then run the whole test suite (what CI runs)
 	$(PY) -m pytest -q
 
-bench-extract: setup  ## print extraction precision/recall against tests/gold and throughput (MB/s)
-	PYTHONPATH=. $(PY) scripts/bench_extract.py
+BENCH_MB ?= 8
+bench-extract: setup  ## recall/precision per document and family (tests/gold + tests/corpus), misses, false figures; CPU MB/s in-process and via the CLI (BENCH_MB=0: quality only)
+	PYTHONPATH=. $(PY) scripts/bench_extract.py $(BENCH_MB)
 
-bench-rules: package  ## print the error-injection detection rate and validation timing
+bench-rules: databases  ## print error-injection detection (overall and per rule family), false flags, validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py
 
 # the pipeline at growing corpus sizes (generated documents, each stage a process): seconds, CPU,

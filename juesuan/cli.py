@@ -92,22 +92,25 @@ def cmd_databases(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     import time
 
-    from juesuan.rules.engine import summarise, run_rules
+    from juesuan.rules.engine import summarise
     from juesuan.rules.gx_suites import run_gx
-    from juesuan.validate import frictionless_errors, integrity_errors, provenance_errors
+    from juesuan.validate import finding_counts, frictionless_errors, integrity_errors, provenance_errors, published_checks
 
     t0 = time.perf_counter()
     errors = frictionless_errors() + provenance_errors()
     t1 = time.perf_counter()
-    checks = run_rules()
+    checks = published_checks()
     errors += integrity_errors(checks)
     t2 = time.perf_counter()
     gx = run_gx(build_docs=not args.no_docs)
     errors += gx.problems
     counts = summarise(checks)
     print("checks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"Great Expectations: {gx.evaluated} expectations evaluated"
-          + (f"; Data Docs: {gx.docs_index.relative_to(Path.cwd()) if gx.docs_index.is_relative_to(Path.cwd()) else gx.docs_index}" if gx.docs_index else ""))
+    print("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(finding_counts().items())))
+    docs = gx.docs_index
+    if docs is not None and docs.is_relative_to(Path.cwd()):
+        docs = docs.relative_to(Path.cwd())
+    print(f"Great Expectations: {gx.evaluated} expectations evaluated" + (f"; Data Docs: {docs}" if docs else ""))
     print(f"time: frictionless+provenance {t1 - t0:.2f}s, rules {t2 - t1:.2f}s, GX import {gx.import_seconds:.2f}s, "
           f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
     if errors:

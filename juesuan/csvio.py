@@ -6,8 +6,8 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from juesuan.errors import JuesuanError
 
@@ -43,7 +43,7 @@ def read_csv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
                 raise JuesuanError(
                     f"row has {len(values)} fields, the header has {len(header)}", path, reader.line_num
                 )
-            row = dict(zip(header, values))
+            row = dict(zip(header, values, strict=True))
             row["_line"] = str(reader.line_num)
             rows.append(row)
     except csv.Error as exc:

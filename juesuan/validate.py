@@ -1,13 +1,15 @@
 """`make validate`: the package must pass Frictionless validation (types,
 constraints, primary and foreign keys) and every fact must quote its source
-exactly. Later integrity suites (sums, ratios) hook in here."""
+exactly; and no error finding of the integrity rules goes unacknowledged
+(the rules ran once, in the package build: here their published checks are read)."""
 from __future__ import annotations
 
 import csv
 import json
 from pathlib import Path
 
-from juesuan.paths import DATAPACKAGE, SOURCES
+from juesuan.paths import DATA, DATAPACKAGE, SOURCES
+from juesuan.rules.findings import CheckRow, gate, load_acks
 
 
 def frictionless_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
@@ -53,12 +55,26 @@ def provenance_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
     return out
 
 
-def integrity_errors(checks: list | None = None) -> list[str]:
-    """Failures of the rule engine nobody has acknowledged, and stale acknowledgements."""
-    from juesuan.rules.engine import run_rules
-    from juesuan.rules.findings import gate, load_acks
+def published_checks(path: Path = DATA / "checks.csv") -> list[CheckRow]:
+    """The checks the package build computed (rules run once per build; validate reads them)."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [CheckRow(r["check_id"], r["outcome"], r["severity"], r["difference"], r.get("finding_id", ""), r["detail"])
+                for r in csv.DictReader(fh)]
 
-    return gate(run_rules() if checks is None else checks, load_acks())
+
+def finding_counts(path: Path = DATA / "findings.csv") -> dict[str, int]:
+    """Findings per severity, acknowledged errors apart: what `make validate` reports."""
+    counts: dict[str, int] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            key = r["severity"] + (" (acknowledged)" if r["severity"] == "error" and r["acknowledged"] == "true" else "")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def integrity_errors(checks: list[CheckRow] | None = None) -> list[str]:
+    """Error findings nobody has acknowledged, and stale acknowledgements."""
+    return gate(published_checks() if checks is None else checks, load_acks())
 
 
 def validate(descriptor: Path = DATAPACKAGE) -> list[str]:

@@ -1,6 +1,8 @@
 #!/usr/bin/env python
 """Print the error-injection detection rate and validation timing (see juesuan.bench.rules)."""
-from juesuan.bench.rules import run
+import sys
+
+from juesuan.bench.rules import main
 
 if __name__ == "__main__":
-    run()
+    main(verbose="-v" in sys.argv)

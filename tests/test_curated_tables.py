@@ -9,11 +9,16 @@ import pytest
 from juesuan.errors import JuesuanError
 from juesuan.package.curated import INDICATORS_CSV, SCORES_CSV, TOTALS_CSV, load_indicators, load_scores, meets, parse_value
 from juesuan.paths import DATA
+from juesuan.classification import load_classification
+from juesuan.extract import default_lexicon, extract
+from juesuan.rules.context import Context
 from juesuan.rules.curated_checks import indicator_checks, score_checks
-from juesuan.rules.engine import load_facts
+from juesuan.rules.tables import documents_of
 from juesuan.sources import load_sources
 
-TEXTS = {s.doc_id: s.text for s in load_sources()}
+SOURCES = load_sources()
+TEXTS = {s.doc_id: s.text for s in SOURCES}
+DOCS = {d.doc_id: d for d in documents_of(SOURCES)}
 
 
 def _copy_with(src, tmp_path, row_index, column, value):
@@ -61,19 +66,19 @@ def test_a_typo_in_curation_stops_the_build(tmp_path):
 
 def test_score_sheet_adds_up_and_a_changed_point_is_caught():
     items, totals = load_scores(TEXTS)
-    checks = score_checks(items, totals, TEXTS)
+    checks = score_checks(items, totals, DOCS)
     total = next(c for c in checks if c.rule == "score_total")
     assert total.outcome == "pass" and total.lhs == Decimal(93)
     items[0]["points_given"] += 1
-    checks = score_checks(items, totals, TEXTS)
+    checks = score_checks(items, totals, DOCS)
     assert next(c for c in checks if c.rule == "score_total").outcome == "fail"
     items[0]["points_given"] = Decimal(3)   # more than its 2-point maximum
-    assert next(c for c in score_checks(items, totals, TEXTS) if c.key == "item01").outcome == "fail"
+    assert next(c for c in score_checks(items, totals, DOCS) if c.key == "item01").outcome == "fail"
 
 
 def test_level_maxima_add_up():
     items, totals = load_scores(TEXTS)
-    by_rule = {(c.doc_id, c.rule, c.key): c.outcome for c in score_checks(items, totals, TEXTS)}
+    by_rule = {(c.doc_id, c.rule, c.key): c.outcome for c in score_checks(items, totals, DOCS)}
     assert by_rule[("dachuan-2018", "score_level1_max_sum", "综合管理")] == "pass"
     assert by_rule[("dachuan-2018", "score_level2_max_sum", "预算执行/行政成本")] == "pass"
 
@@ -81,12 +86,13 @@ def test_level_maxima_add_up():
 def test_indicator_against_the_figure_stated_elsewhere():
     metrics = {r["metric"] for r in csv.DictReader(open(DATA / "metrics.csv", encoding="utf-8"))}
     indicators = load_indicators(TEXTS, metrics)
-    facts = load_facts()
-    checks = indicator_checks(indicators, facts, TEXTS)
+    facts = [f for s in SOURCES for f in extract(s.text, s.doc_id, default_lexicon(), s.fiscal_year)]
+    ctx = Context(facts, DOCS.values(), load_classification())
+    checks = indicator_checks(indicators, ctx)
     assert {c.outcome for c in checks} == {"pass"} and len(checks) == 2
     ind = next(i for i in indicators if i["metric"] == "insured_persons_resident")
     ind["actual_value"] = Decimal("48.11")
-    assert next(c for c in indicator_checks([ind], facts, TEXTS)).outcome == "fail"
+    assert next(c for c in indicator_checks([ind], ctx)).outcome == "fail"
 
 
 def test_line_items_one_row_per_heading():

@@ -6,25 +6,37 @@ from decimal import Decimal
 import pytest
 
 from juesuan.classification import load_classification
-from juesuan.rules.engine import Engine, F, load_rules
-from juesuan.rules.findings import Ack, gate
+from juesuan.model import Fact
+from juesuan.rules.context import Document
+from juesuan.rules.engine import run as run_engine
+from juesuan.rules.findings import Ack, as_rows, finding_rows, gate
 from juesuan.rules.intervals import Interval
+from juesuan.rules.loader import load_rules
 
-DOCS = {"d": {"doc_id": "d", "fiscal_year": "2021", "entity_id": "e", "report_date": ""}}
+LINE = 1000          # the fixture documents have lines of 1000 characters
 _pos = [0]
 
 
+def doc(doc_id="d", year=2021, entity="e", report_date="", text=None, kind="部门决算"):
+    return Document(doc_id, year, entity, text if text is not None else ("x" * (LINE - 1) + "\n") * 40, report_date, kind)
+
+
+DOCS = [doc()]
+
+
 def fact(metric, value, measure="amount", unit="万元", line=1, code="", base="", name="", section="s", flags="", year=None):
-    _pos[0] += 10
+    _pos[0] = _pos[0] % 900 + 10
+    start = (line - 1) * LINE + _pos[0]
     v = Decimal(value)
     decimals = len(value.split(".")[1]) if "." in value else 0
-    return F(f"d:{_pos[0]}:{metric}:{measure}", "d", metric, measure, v, decimals, unit, code, name,
-             {3: "类", 5: "款", 7: "项"}.get(len(code), ""), base, year, line, _pos[0], _pos[0], _pos[0] + 5,
-             f"{metric}{value}", section, flags)
+    return Fact("d", metric, measure, v, value.lstrip("-"), unit, None, decimals, function_code=code, function_name=name,
+                function_level={3: "类", 5: "款", 7: "项"}.get(len(code), ""), base_metric=base, compared_year=year,
+                char_start=start, char_end=start + 5, value_start=start, value_end=start + 5, quote=f"{metric}{value}",
+                section=section, flags=[x for x in flags.split(";") if x])
 
 
-def run(*facts, docs=DOCS):
-    return Engine(list(facts), load_rules(), docs, load_classification()).run()
+def run(*facts, docs=None):
+    return run_engine(list(facts), docs or DOCS, load_classification(), load_rules())
 
 
 def outcome(checks, rule):
@@ -108,8 +120,7 @@ def test_change_amount_and_percent_agree(pct, expected):
 
 
 def test_implied_previous_compared_with_previous_report():
-    docs = {"d": {"doc_id": "d", "fiscal_year": "2021", "entity_id": "e", "report_date": ""},
-            "p": {"doc_id": "p", "fiscal_year": "2020", "entity_id": "e", "report_date": ""}}
+    docs = [doc(), doc("p", 2020)]
     prev = fact("office_operation_cost", "134.21")
     prev.doc_id = "p"
     checks = run(fact("office_operation_cost", "137.56"), fact("office_operation_cost", "3.35", "change_amount", year=2020),
@@ -137,8 +148,9 @@ def test_same_figure_twice_compares_in_wan():
 def test_plausibility_warnings():
     checks = run(fact("expenditure_total", "174.94"), fact("procurement_total", "180.399"),
                  fact("staff_actual", "10.5", "count", "人"), fact("basic_personnel", "118.44", unit="元", flags="unit_suspect:万元"),
-                 docs={"d": {"doc_id": "d", "fiscal_year": "2021", "entity_id": "e", "report_date": "2021-07-23"}})
+                 docs=[doc(report_date="2021-07-23")])
     rules = {c.rule for c in checks if c.outcome == "warning"}
+    assert {c.severity for c in checks if c.rule == "unit_suspect"} == {"info"}
     assert {"part_exceeds_total_expenditure", "non_integer_count", "unit_suspect", "report_before_year_end"} <= rules
 
 
@@ -153,11 +165,39 @@ def test_classification_checks():
     assert by_key["2100199:其他医疗卫生与计划生育管理事务支出"] == "fail"
 
 
+def gate_of(checks, acks):
+    _, finding_of = finding_rows(checks, acks, load_rules().explanations)
+    return gate(as_rows(checks, finding_of), acks)
+
+
 def test_gate_reports_unexplained_and_stale():
     checks = run(fact("assets_total", "160.01"), fact("liabilities_total", "0"), fact("net_assets", "159.83"))
     failing = next(c for c in checks if c.outcome == "fail")
-    assert any("UNEXPLAINED" in p for p in gate(checks, []))
-    ack = Ack(failing.doc_id, failing.rule, failing.key, "because", 2)
-    assert gate(checks, [ack]) == []
+    assert any("UNEXPLAINED" in p for p in gate_of(checks, []))
+    ack = Ack(failing.doc_id, failing.rule, failing.key, "because the document prints 159.83", 2)
+    assert gate_of(checks, [ack]) == []
     stale = Ack("d", "assets_minus_liabilities", "gone@1", "old", 3)
-    assert any("STALE" in p and "acknowledged.csv:3" in p for p in gate(checks, [ack, stale]))
+    assert any("STALE" in p and "acknowledged.csv:3" in p for p in gate_of(checks, [ack, stale]))
+
+
+def test_label_conflict_one_heading_two_amounts():
+    # 行政运行 under 2101101 in one place, the same heading mapped from the classification elsewhere
+    checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
+                 fact("function_expenditure", "505.42", code="2101501", name="行政运行", line=9, flags="code_from_classification"))
+    assert [c.outcome for c in checks if c.rule == "label_conflict"] == []   # same code: same_figure_twice's
+    assert outcome(checks, "same_figure_twice") == "fail"
+    checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
+                 fact("function_expenditure", "505.42", code="21015", name="行政运行", line=9))
+    assert outcome(checks, "label_conflict") == "fail"
+    checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
+                 fact("function_expenditure", "40.70", code="2080101", name="行政运行", line=9))
+    assert [c for c in checks if c.rule == "label_conflict"] == []   # two headings of two classes
+
+
+def test_two_completion_rates_of_one_actual_imply_two_budgets():
+    checks = run(fact("three_public_total", "0.09"), fact("three_public_total", "89.47", "completion_pct", "%"),
+                 fact("three_public_total", "0.09", line=5), fact("three_public_total", "46.63", "completion_pct", "%", line=5))
+    assert outcome(checks, "implied_budget") == "fail"
+    checks = run(fact("three_public_total", "0.09"), fact("three_public_total", "89.47", "completion_pct", "%"),
+                 fact("three_public_total", "0.09", line=5), fact("three_public_total", "89.5", "completion_pct", "%", line=5))
+    assert outcome(checks, "implied_budget") == "pass_within_rounding"

@@ -2,4 +2,4 @@
 from juesuan.extract.facts import Fact, extract
 from juesuan.extract.lexicon import default_lexicon, load_lexicon
 
-__all__ = ["Fact", "extract", "default_lexicon", "load_lexicon"]
+__all__ = ["Fact", "default_lexicon", "extract", "load_lexicon"]

@@ -11,46 +11,16 @@ trade precision for recall, and what the script cannot read is curated.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
 from juesuan.extract.lexicon import NUMBER, Lexicon, map_heading
 from juesuan.extract.text import Sentence, compact, normalise, sentences
+from juesuan.model import MEASURES, Fact
 
-MEASURES = ("amount", "share_pct", "change_amount", "change_pct", "budget", "budget_adjusted", "completion_pct", "count")
-
-
-@dataclass
-class Fact:
-    doc_id: str
-    metric: str
-    measure: str
-    value: Decimal
-    value_text: str
-    unit: str
-    value_wan: Decimal | None
-    decimals: int
-    function_code: str = ""
-    function_name: str = ""
-    function_level: str = ""
-    function_path: str = ""
-    base_metric: str = ""
-    compared_year: int | None = None
-    char_start: int = 0
-    char_end: int = 0
-    value_start: int = 0
-    value_end: int = 0
-    quote: str = ""
-    section: str = ""
-    flags: list[str] = field(default_factory=list)
-    origin: str = "extracted"
-    note: str = ""
-
-    @property
-    def fact_id(self) -> str:
-        return f"{self.doc_id}:{self.value_start:06d}:{self.metric}:{self.measure}"
+__all__ = ["MEASURES", "Fact", "extract", "parse_number"]
 
 
 @dataclass
@@ -79,7 +49,7 @@ def parse_number(text: str) -> tuple[Decimal, int]:
 LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 
 
-def _descend(path: dict, level: str, name: str, code: str) -> dict:
+def _descend(path: dict[str, tuple[str, str, str]], level: str, name: str, code: str) -> dict[str, tuple[str, str, str]]:
     """The heading path after naming a heading of `level`: deeper levels drop."""
     keep = LEVELS[: LEVELS.index(level)]
     new = {k: v for k, v in path.items() if k in keep}
@@ -151,7 +121,7 @@ class SentenceReader:
         assert self.lex.token_re is not None
         return [Token(m.lastgroup or "", m.group(0), m.start(), m.end(), m) for m in self.lex.token_re.finditer(comp)]
 
-    def phrase_metrics(self, phrase: str, section: tuple[str, ...], head: Topic | None) -> tuple[str, ...] | None | str:
+    def phrase_metrics(self, phrase: str, section: tuple[str, ...], head: Topic | None) -> tuple[str, ...] | str | None:
         """Metrics a phrase names here; None: not a figure of ours; 'absent': no term."""
         joined = "/".join(section)
         for scope in self.lex.scopes:
@@ -179,7 +149,7 @@ class SentenceReader:
         st = _State()
         clause_start = 0
         compared: int | None = None
-        path: dict[str, tuple[str, str]] = {}
+        path: dict[str, tuple[str, str, str]] = {}
         has_function = has_number = False
         locked = False
         stopped = False
@@ -438,6 +408,7 @@ METRIC_GROUPS: dict[str, str] = {}
 
 def _load_vocabulary() -> None:
     import csv
+
     from juesuan.paths import METRICS_CSV
 
     with open(METRICS_CSV, encoding="utf-8", newline="") as fh:

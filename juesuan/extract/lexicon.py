@@ -160,7 +160,7 @@ def function_index(classification: list[dict[str, str]]) -> dict[str, list[tuple
     return index
 
 
-def map_heading(lex: "Lexicon", name: str, level: str, parent_code: str) -> str:
+def map_heading(lex: Lexicon, name: str, level: str, parent_code: str) -> str:
     """The code of a heading named without one: unique by name and level, or
     the one under the stated parent. Empty when it cannot be placed."""
     cands = {c for c in lex.function_index.get(name, []) if c[1] == level}

@@ -13,21 +13,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from juesuan.classification import load_classification
 from juesuan.csvio import atomic_write, csv_bytes, read_csv
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import MEASURES, Fact, extract
 from juesuan.extract.lexicon import LEXICON_PATH, default_lexicon
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
+from juesuan.schema import RESOURCES_YML, load_resources  # noqa: F401  (kept importable from here)
 from juesuan.sources import Source, load_sources
-
-RESOURCES_YML = Path(__file__).with_name("resources.yml")
-
-
-def load_resources() -> dict[str, Any]:
-    return yaml.safe_load(RESOURCES_YML.read_text(encoding="utf-8"))
 
 
 def columns(spec: dict[str, Any], name: str) -> list[str]:
@@ -157,7 +150,7 @@ def build_tables() -> Package:
     documents = []
     source_text = []
     for s in sorted(sources, key=lambda s: s.doc_id):
-        row = {k: v for k, v in s.row.items() if not k.startswith("_")}
+        row: dict[str, Any] = {k: v for k, v in s.row.items() if not k.startswith("_")}
         row["label"] = f"{entity_names.get(row['entity_id'], row['entity_id'])} {row['fiscal_year']}"
         row["chars"] = len(s.text)
         row["lines"] = s.text.count("\n") + (0 if s.text.endswith("\n") else 1)
@@ -169,20 +162,14 @@ def build_tables() -> Package:
                 break
             source_text.append({"doc_id": s.doc_id, "line": n, "char_start": pos, "char_end": pos + len(line), "text": line})
             pos += len(line) + 1
-    from juesuan.rules.engine import Engine, facts_from_rows, load_rules
-    from juesuan.rules.findings import check_row, finding_rows, load_acks
-
     from juesuan.package.curated import classification_tables, line_items, load_indicators, load_scores
-    from juesuan.rules.curated_checks import indicator_checks, score_checks
+    from juesuan.rules.tables import rule_tables
 
     fact_rows = [fact_row(f, by_id[f.doc_id].text) for f in facts]
     texts = {s.doc_id: s.text for s in sources}
     indicators = load_indicators(texts, metric_ids)
     scores, totals = load_scores(texts)
-    rules = load_rules()
-    rule_facts = facts_from_rows(fact_rows)
-    checks = Engine(rule_facts, rules, {d["doc_id"]: d for d in documents}, classification).run()
-    checks += score_checks(scores, totals, texts) + indicator_checks(indicators, rule_facts, texts)
+    rule_rows = rule_tables(facts, sources, classification, indicators, scores, totals)
     codes, names = classification_tables(classification)
     for t in totals:
         t["items_sum"] = sum((x["points_given"] for x in scores if x["doc_id"] == t["doc_id"]), Decimal(0))
@@ -198,8 +185,7 @@ def build_tables() -> Package:
         "performance_indicators": indicators,
         "score_items": scores,
         "score_totals": totals,
-        "checks": [check_row(c) for c in checks],
-        "findings": finding_rows(checks, load_acks(), rules["explanations"]),
+        **rule_rows,
     }
     return Package(tables, spec)
 

@@ -106,7 +106,9 @@ def _near(lines: list[str], line: int, pattern: str, before: int = 12, after: in
     return re.search(pattern, _squash(window).replace("（", "(").replace("）", ")")) is not None
 
 
-def load_scores(texts: dict[str, str], path: Path = SCORES_CSV, totals_path: Path = TOTALS_CSV) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def load_scores(
+    texts: dict[str, str], path: Path = SCORES_CSV, totals_path: Path = TOTALS_CSV
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     items = []
     for r in read_csv(path, SCORE_COLUMNS):
         ln = int(r["_line"])
@@ -115,9 +117,12 @@ def load_scores(texts: dict[str, str], path: Path = SCORES_CSV, totals_path: Pat
         lines = texts[r["doc_id"]].split("\n")
         src = _line(lines, int(r["line"]), path, ln)
         if r["points_given"] not in NUMBER.findall(src):
-            raise JuesuanError(f"points_given {r['points_given']} is not printed on line {r['line']} of {r['doc_id']} ({src.strip()[:60]!r})", path, ln)
+            raise JuesuanError(
+                f"points_given {r['points_given']} is not printed on line {r['line']} of {r['doc_id']} ({src.strip()[:60]!r})", path, ln
+            )
         for col in ("level1_max", "level2_max", "level3_max"):
-            if r[col] and not _near(lines, int(r["line"]), rf"\(?{re.escape(r[col])}\)?分|\({re.escape(r[col])}\)", before={"level1_max": 400, "level2_max": 60}.get(col, 12)):
+            printed = rf"\(?{re.escape(r[col])}\)?分|\({re.escape(r[col])}\)"
+            if r[col] and not _near(lines, int(r["line"]), printed, before={"level1_max": 400, "level2_max": 60}.get(col, 12)):
                 raise JuesuanError(f"{col} {r[col]} is not printed as '{r[col]}分' near line {r['line']} of {r['doc_id']}", path, ln)
         items.append({
             "score_id": f"{r['doc_id']}:{int(r['item']):02d}", "doc_id": r["doc_id"], "item": int(r["item"]),

@@ -82,15 +82,15 @@ def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Pat
                 rows.append(row)
             fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
                    for fk in res.get("foreignKeys", [])]
-            db[name].create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
+            db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
                             foreign_keys=fks)
-            db[name].insert_all(rows)
+            db.table(name).insert_all(rows)
             for fk in fks:
-                db[name].create_index([fk[0]], if_not_exists=True)
-        db["facts"].create_index(["metric", "measure"], if_not_exists=True)
-        db["facts"].create_index(["doc_id", "value_start"], if_not_exists=True)
-        db["source_text"].enable_fts(["text"], tokenize="trigram", create_triggers=False)
-        db["facts"].enable_fts(["quote"], tokenize="trigram", create_triggers=False)
+                db.table(name).create_index([fk[0]], if_not_exists=True)
+        db.table("facts").create_index(["metric", "measure"], if_not_exists=True)
+        db.table("facts").create_index(["doc_id", "value_start"], if_not_exists=True)
+        db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
+        db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
         for view_name, sql in VIEWS.items():
             db.create_view(view_name, sql)
         db.vacuum()

@@ -43,31 +43,27 @@ VIEWS: dict[str, str] = {
     "disagreements": """
         SELECT a.doc_id, a.metric, a.measure, a.function_code,
                a.value AS value_a, a.unit AS unit_a, a.quote AS quote_a, a.line AS line_a, a.fact_id AS fact_a,
-               b.value AS value_b, b.unit AS unit_b, b.quote AS quote_b, b.line AS line_b, b.fact_id AS fact_b
-        FROM facts a JOIN facts b
-          ON a.doc_id = b.doc_id AND a.metric = b.metric AND a.measure = b.measure
-         AND COALESCE(a.function_code, '') = COALESCE(b.function_code, '')
-         AND COALESCE(a.function_name, '') = COALESCE(b.function_name, '')
-         AND COALESCE(a.compared_year, 0) = COALESCE(b.compared_year, 0)
-         AND COALESCE(a.base_metric, '') = COALESCE(b.base_metric, '')
-         AND a.fact_id < b.fact_id
-        WHERE a.value_wan IS NOT NULL AND b.value_wan IS NOT NULL AND a.value_wan <> b.value_wan
-           OR (a.value_wan IS NULL OR b.value_wan IS NULL) AND a.value <> b.value AND a.unit = b.unit
+               b.value AS value_b, b.unit AS unit_b, b.quote AS quote_b, b.line AS line_b, b.fact_id AS fact_b,
+               c.difference, c.tolerance, c.unit, c.rule, c.check_id
+        FROM checks c
+        JOIN facts a ON a.fact_id = substr(c.facts, 1, instr(c.facts, ';') - 1)
+        JOIN facts b ON b.fact_id = substr(c.facts, instr(c.facts, ';') + 1)
+        WHERE c.rule IN ('same_figure_twice', 'label_conflict') AND c.outcome = 'fail'
     """,
     # where the numbers don't add up: every error finding, with the body, year and both sentences
     "where_numbers_dont_add_up": """
         SELECT f.finding_id, f.doc_id, e.name AS entity_name, d.fiscal_year, f.rule, f.family,
-               f.explanation_zh, f.explanation_en, f.lhs, f.rhs, f.difference, f.tolerance,
+               f.explanation_zh, f.explanation_en, f.lhs, f.rhs, f.difference, f.tolerance, f.unit, f.checks,
                f.quote_a, f.line_a, f.quote_b, f.line_b, f.acknowledged, f.reason
         FROM findings f
         JOIN documents d ON d.doc_id = f.doc_id
         JOIN entities e ON e.entity_id = d.entity_id
         WHERE f.severity = 'error'
     """,
-    # the Great Expectations gate: failures nobody has acknowledged (must be empty)
+    # the Great Expectations gate: error checks whose finding nobody has acknowledged (must be empty)
     "unexplained_failures": """
         SELECT * FROM checks
-        WHERE outcome = 'fail'
-          AND check_id NOT IN (SELECT finding_id FROM findings WHERE acknowledged = 1)
+        WHERE outcome = 'fail' AND severity = 'error'
+          AND finding_id NOT IN (SELECT finding_id FROM findings WHERE acknowledged = 1)
     """,
 }

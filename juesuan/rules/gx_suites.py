@@ -24,20 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from juesuan.csvio import atomic_write
-from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, ROOT
+from juesuan.schema import load_resources
 
 EXPECTATIONS = ROOT / "expectations"
 
 
 def families() -> list[str]:
-    """Rule families whose failures are errors: the checks schema's enum, less the warnings-only one."""
+    """Rule families whose failures can be errors: the checks schema's enum, less the warnings- and info-only ones."""
     field = next(f for f in load_resources()["resources"]["checks"]["fields"] if f["name"] == "family")
-    return [f for f in field["constraints"]["enum"] if f != "plausibility"]
+    return [f for f in field["constraints"]["enum"] if f not in ("plausibility", "text", "disclosure")]
+
 
 UNEXPLAINED_SQL = (
-    "SELECT * FROM {batch} WHERE family = '%s' AND outcome = 'fail' "
-    "AND check_id NOT IN (SELECT finding_id FROM findings WHERE acknowledged = 1)"
+    "SELECT * FROM {batch} WHERE family = '%s' AND outcome = 'fail' AND severity = 'error' "
+    "AND finding_id NOT IN (SELECT finding_id FROM findings WHERE acknowledged = 1)"
 )
 
 
@@ -149,12 +150,14 @@ def run_gx(db: Path = BUILD / "juesuan.db", root: Path = BUILD / "gx", build_doc
             if r.success:
                 continue
             cfg = r.expectation_config
-            what = getattr(cfg, "description", None) or cfg.kwargs.get("description") or cfg.kwargs.get("column") or ""
+            kwargs = cfg.kwargs if cfg is not None else {}
+            kind = cfg.type if cfg is not None else "expectation"
+            what = getattr(cfg, "description", None) or kwargs.get("description") or kwargs.get("column") or ""
             res = r.result or {}
             n = res.get("unexpected_count") or res.get("observed_value")
             sample = res.get("partial_unexpected_list") or res.get("details", {}).get("unexpected_rows") or ""
             exc = (r.exception_info or {}).get("exception_message") if isinstance(r.exception_info, dict) else None
-            problems.append(f"GX {s['name']}: {cfg.type} {what} failed ({n}) {str(sample)[:300]} {exc or ''}".rstrip())
+            problems.append(f"GX {s['name']}: {kind} {what} failed ({n}) {str(sample)[:300]} {exc or ''}".rstrip())
     t3 = time.perf_counter()
     index = None
     if build_docs:

@@ -18,7 +18,7 @@ class Interval:
     hi: Decimal
 
     @classmethod
-    def printed(cls, value: Decimal, decimals: int, factor: Decimal = Decimal(1)) -> "Interval":
+    def printed(cls, value: Decimal, decimals: int, factor: Decimal = Decimal(1)) -> Interval:
         if value == 0:
             return cls(Decimal(0), Decimal(0))  # a printed zero means nothing was spent, not 'below 0.5'
         half = Decimal(5) * Decimal(10) ** (-(decimals + 1))
@@ -26,26 +26,26 @@ class Interval:
         return cls(min(a, b), max(a, b))
 
     @classmethod
-    def exact(cls, value: Decimal) -> "Interval":
+    def exact(cls, value: Decimal) -> Interval:
         return cls(value, value)
 
-    def __add__(self, other: "Interval") -> "Interval":
+    def __add__(self, other: Interval) -> Interval:
         return Interval(self.lo + other.lo, self.hi + other.hi)
 
-    def __sub__(self, other: "Interval") -> "Interval":
+    def __sub__(self, other: Interval) -> Interval:
         return Interval(self.lo - other.hi, self.hi - other.lo)
 
-    def __truediv__(self, other: "Interval") -> "Interval | None":
+    def __truediv__(self, other: Interval) -> Interval | None:
         if other.lo <= 0 <= other.hi:
             return None  # division by an interval containing zero says nothing
         cands = [self.lo / other.lo, self.lo / other.hi, self.hi / other.lo, self.hi / other.hi]
         return Interval(min(cands), max(cands))
 
-    def scale(self, k: Decimal) -> "Interval":
+    def scale(self, k: Decimal) -> Interval:
         a, b = self.lo * k, self.hi * k
         return Interval(min(a, b), max(a, b))
 
-    def meets(self, other: "Interval") -> bool:
+    def meets(self, other: Interval) -> bool:
         return self.lo <= other.hi and other.lo <= self.hi
 
     @property
