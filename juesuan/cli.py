@@ -43,7 +43,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 writer.writerows(res.rows)
                 continue
             for row in res.rows:
-                out.write(("\n" if first else ",\n") + json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False))
+                out.write(("\n" if first else ",\n") + json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
                 first = False
     if args.format == "json":
         out.write("\n]\n")

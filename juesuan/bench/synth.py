@@ -196,7 +196,7 @@ class Doc:
         """The general-budget spending by 类 and by 项, adding up to the total."""
         weights = [self.rnd.uniform(0.05, 0.15), self.rnd.uniform(0.6, 0.9), self.rnd.uniform(0.03, 0.1)]
         classes = [f for f in self.t["functions"] if f["years"][0] <= self.year <= f["years"][1]]
-        for f, amount in zip(classes, split(self.rnd, self.v["gb_total"], weights)):
+        for f, amount in zip(classes, split(self.rnd, self.v["gb_total"], weights), strict=True):
             n = self.rnd.randint(1, len(f["items"]))
             yield f, amount, split(self.rnd, amount, [self.rnd.random() + 0.1 for _ in range(n)])
 
@@ -250,7 +250,7 @@ class Doc:
         lines.append(self.pick("gb_detail_lead", vals))
         for n, (f, a, subs) in enumerate(funcs, 1):
             subtexts = "；".join(str(rnd.choice(t["gb_detail_sub"])).format(name=name, code=code, amount=self.fmt(x))
-                                for (code, name), x in zip(f["items"], subs))
+                                for (code, name), x in zip(f["items"], subs, strict=False))  # the first n items
             lines.append(str(rnd.choice(t["gb_detail_item"])).format(
                 n=n, name=f["name"], code=f["code"], amount=self.fmt(a), done=vals["done"], items=subtexts))
         head(num[5] + s[5])
