@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import random
 import shutil
 from collections.abc import Iterator
@@ -153,11 +154,14 @@ class Doc:
             fiscal_total=fiscal + carry_begin, gb_total=gb_total, gb_share=pct(gb_total, expenditure),
             vehicle=vehicle, reception=reception, three_total=three,
             vehicle_pct=pct(vehicle, three), reception_pct=pct(reception, three),
-            three_done=Decimal(rnd.randint(40, 100)), reception_done=Decimal(rnd.randint(30, 100)),
+            three_done=Decimal(rnd.randint(40, 100)),
             procurement=money(rnd, 0, 150) if rnd.random() < 0.6 else Decimal(0),
             batches=rnd.randint(1, 30), vehicles=rnd.randint(0, 3), projects=rnd.randint(1, 8),
             staff_authorized=rnd.randint(6, 60), offices=rnd.randint(2, 8), done=Decimal(100),
         )
+        # reception's budget (reception / completion) must fit inside the 三公 budget (three / completion)
+        least = math.ceil(reception * v["three_done"] / three) if three else 0
+        v["reception_done"] = Decimal(max(rnd.randint(30, 100), int(least)))
         v["staff_actual"] = v["staff_authorized"] + rnd.randint(-3, 12)
         v["persons"] = v["batches"] * rnd.randint(2, 12)
         goods = (v["procurement"] * Decimal(rnd.uniform(0, 1))).quantize(CENT)
