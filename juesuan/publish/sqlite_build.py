@@ -13,19 +13,23 @@ source lines for such terms; the corpus is small enough for a scan.
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
+import yaml
 
-from juesuan.csvio import read_csv
+from juesuan.csvio import FILE_MODE, iter_csv
 from juesuan.package.build import load_resources
-from juesuan.paths import BUILD, DATA
+from juesuan.paths import BUILD, DATA, METADATA_YML
 from juesuan.publish.views import VIEWS
 
+INDEXES_YML = Path(__file__).with_name("indexes.yml")
 
-def _convert(field: dict, value: str) -> object:
+
+def _convert(field: dict[str, Any], value: str) -> object:
     if value == "":
         return None
     t = field["type"]
@@ -38,7 +42,7 @@ def _convert(field: dict, value: str) -> object:
     return value
 
 
-def creation_order(resources: dict) -> list[str]:
+def creation_order(resources: dict[str, Any]) -> list[str]:
     """Referenced tables first, so foreign keys can be declared."""
     done: list[str] = []
 
@@ -55,48 +59,93 @@ def creation_order(resources: dict) -> list[str]:
     return done
 
 
+def create_indexes(db: sqlite_utils.Database, declared: Path = INDEXES_YML,
+                   metadata_yml: Path = METADATA_YML) -> list[tuple[str, tuple[str, ...]]]:
+    """Index every filter and sort the site uses, then ANALYZE for the planner.
+
+    Datasette runs a GROUP BY per facet on every table page, and the canned
+    queries and views filter, join and sort on a few columns; at 1,000
+    documents each unindexed one is a scan of ~100k rows per request. Facet and
+    sort columns come from metadata.yml, the rest from indexes.yml (data, with
+    the query each serves). A column list an existing index already begins with
+    is skipped; so is a column the table does not have (metadata may name
+    columns of a newer build). Returns the indexes created.
+    """
+    wanted: list[tuple[str, tuple[str, ...]]] = []
+    for table, lists in (yaml.safe_load(declared.read_text(encoding="utf-8")) or {}).items():
+        wanted += [(table, tuple(cols)) for cols in lists]
+    tables = (yaml.safe_load(metadata_yml.read_text(encoding="utf-8")) or {}).get("databases", {})
+    for database in tables.values():
+        for table, cfg in (database.get("tables") or {}).items():
+            for facet in cfg.get("facets") or []:
+                column = facet if isinstance(facet, str) else next(iter(facet.values()), None)
+                if isinstance(column, str):
+                    wanted.append((table, (column,)))
+            for key in ("sort", "sort_desc"):
+                if isinstance(cfg.get(key), str):
+                    wanted.append((table, (cfg[key],)))
+    created = []
+    for name, cols in wanted:
+        table = db.table(name)
+        if not table.exists() or not set(cols) <= set(table.columns_dict):
+            continue
+        if any(tuple(ix.columns)[: len(cols)] == cols for ix in table.indexes):
+            continue
+        table.create_index(list(cols), if_not_exists=True)
+        created.append((name, cols))
+    db.analyze()
+    return created
+
+
+def _rows(path: Path, fields: list[dict[str, Any]], text_copies: list[str]) -> Iterator[tuple[object, ...]]:
+    """Typed rows streamed from a package CSV: the fields, then the `<name>_text` copies."""
+    names = [f["name"] for f in fields]
+    for raw in iter_csv(path, names):
+        yield tuple(_convert(f, raw[f["name"]]) for f in fields) + tuple(raw[n] or None for n in text_copies)
+
+
 def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Path:
+    """Write the SQLite file at `out`. Every table is filled inside ONE transaction
+    with executemany (no journal: the file is new and, when it replaces a served
+    build, lives in a staging directory until the whole set is complete)."""
     spec = load_resources()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".juesuan-", suffix=".db", dir=out.parent)
-    os.close(fd)
-    os.unlink(tmp_name)
-    tmp = Path(tmp_name)
-    try:
-        db = sqlite_utils.Database(tmp)
-        for name in creation_order(spec["resources"]):
-            res = spec["resources"][name]
-            fields = res["fields"]
-            names = [f["name"] for f in fields]
-            coltypes: dict[str, type] = {}
-            for f in fields:
-                coltypes[f["name"]] = {"integer": int, "year": int, "number": float, "boolean": int}.get(f["type"], str)
-                if f["type"] == "number" and f"{f['name']}_text" not in names:
-                    coltypes[f"{f['name']}_text"] = str
-            rows = []
-            for raw in read_csv(data_dir / f"{name}.csv", names):
-                row = {f["name"]: _convert(f, raw[f["name"]]) for f in fields}
-                for f in fields:
-                    if f["type"] == "number" and f"{f['name']}_text" not in names:
-                        row[f"{f['name']}_text"] = raw[f["name"]] or None
-                rows.append(row)
-            fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
-                   for fk in res.get("foreignKeys", [])]
-            db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
-                            foreign_keys=fks)
-            db.table(name).insert_all(rows)
-            for fk in fks:
-                db.table(name).create_index([fk[0]], if_not_exists=True)
-        db.table("facts").create_index(["metric", "measure"], if_not_exists=True)
-        db.table("facts").create_index(["doc_id", "value_start"], if_not_exists=True)
-        db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
-        db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
-        for view_name, sql in VIEWS.items():
-            db.create_view(view_name, sql)
-        db.vacuum()
-        db.close()
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    for stale in (out, out.with_name(out.name + "-journal"), out.with_name(out.name + "-wal")):
+        stale.unlink(missing_ok=True)
+    db = sqlite_utils.Database(out)
+    conn = db.conn
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    for name in creation_order(spec["resources"]):
+        res = spec["resources"][name]
+        fields = res["fields"]
+        names = [f["name"] for f in fields]
+        coltypes: dict[str, type] = {}
+        text_copies = []
+        for f in fields:
+            coltypes[f["name"]] = {"integer": int, "year": int, "number": float, "boolean": int}.get(f["type"], str)
+        for f in fields:
+            if f["type"] == "number" and f"{f['name']}_text" not in names:
+                coltypes[f"{f['name']}_text"] = str
+                text_copies.append(f["name"])
+        fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
+               for fk in res.get("foreignKeys", [])]
+        db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
+                        foreign_keys=fks)
+        all_cols = names + [f"{n}_text" for n in text_copies]
+        sql = (f'INSERT INTO "{name}" ({", ".join(chr(34) + c + chr(34) for c in all_cols)}) '
+               f'VALUES ({", ".join("?" for _ in all_cols)})')
+        conn.executemany(sql, _rows(data_dir / f"{name}.csv", fields, text_copies))
+        for fk in fks:
+            db.table(name).create_index([fk[0]], if_not_exists=True)
+    conn.execute("COMMIT")
+    create_indexes(db)
+    db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
+    db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
+    for view_name, sql in VIEWS.items():
+        db.create_view(view_name, sql)
+    db.vacuum()
+    db.close()
+    os.chmod(out, FILE_MODE)
     return out
