@@ -15,7 +15,7 @@ PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.c
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json build/manifest.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate dist serve serve-args soak browser-deps lint test bench-extract bench-rules fuzz clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve serve-args soak browser-deps lint test bench-extract bench-rules fuzz bench-scale clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -106,6 +106,12 @@ bench-extract: setup  ## recall/precision per document and family (tests/gold + 
 
 bench-rules: databases  ## print error-injection detection (overall and per rule family), false flags, validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py
+
+# the pipeline at growing corpus sizes (generated documents, each stage a process): seconds, CPU,
+# peak RSS per stage and per document, Datasette p50; e.g. make bench-scale SIZES="10 100 1000 10000"
+SIZES ?= 10 100 1000
+bench-scale: setup  ## print time and memory per stage and Datasette latency at SIZES documents
+	PYTHONPATH=. $(PY) scripts/bench_scale.py --sizes $(SIZES)
 
 FUZZ_SECONDS ?= 30
 fuzz: setup  ## fuzz the extractor for FUZZ_SECONDS (30) s: inputs tried, exceptions, slowest input, quote/span mismatches

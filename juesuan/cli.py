@@ -6,40 +6,59 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from juesuan.errors import JuesuanError
 
-EXTRACT_COLUMNS = (
-    "metric", "measure", "value", "unit", "value_wan", "decimals", "function_code", "function_name",
-    "base_metric", "compared_year", "char_start", "char_end", "line", "quote", "flags",
-)
-
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from juesuan.extract import default_lexicon, extract
-    from juesuan.package.build import fmt_decimal, line_of
-    from juesuan.sources import read_text
+    """Facts of one or many files (directories are searched for *.txt), streamed
+    to stdout in input order; unreadable files are named on stderr and make the
+    exit status 2 without stopping the others."""
+    from juesuan.extract.batch import COLUMNS, Job, expand, run
 
-    path = Path(args.path)
-    text = read_text(path)
-    facts = extract(text, args.doc_id or path.stem, default_lexicon(), args.year)
-    rows = []
-    for f in facts:
-        rows.append({
-            "metric": f.metric, "measure": f.measure, "value": fmt_decimal(f.value), "unit": f.unit,
-            "value_wan": fmt_decimal(f.value_wan), "decimals": f.decimals, "function_code": f.function_code,
-            "function_name": f.function_name, "base_metric": f.base_metric,
-            "compared_year": f.compared_year or "", "char_start": f.char_start, "char_end": f.char_end,
-            "line": line_of(text, f.value_start), "quote": f.quote, "flags": ";".join(f.flags),
-        })
-    if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+    paths = expand(args.paths)
+    if args.doc_id and len(paths) > 1:
+        raise JuesuanError(f"--doc-id names one document but {len(paths)} files were given")
+    if args.jobs < 1:
+        raise JuesuanError(f"--jobs must be at least 1 (got {args.jobs})")
+    jobs = [Job(p, args.doc_id or p.stem, args.year) for p in paths]
+    show = args.progress or (len(jobs) > 1 and sys.stderr.isatty())
+    failed = 0
+    out = sys.stdout
+    writer = csv.writer(out, lineterminator="\n")
+    if args.format == "csv":
+        writer.writerow(COLUMNS)
     else:
-        w = csv.DictWriter(sys.stdout, fieldnames=EXTRACT_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+        out.write("[")
+    first = True
+    with _progress(len(jobs), show) as bar:
+        for res in run(jobs, args.jobs):
+            bar.update(1)
+            if res.error:
+                failed += 1
+                bar.write(f"error: {res.error}", file=sys.stderr)
+                continue
+            if args.format == "csv":
+                writer.writerows(res.rows)
+                continue
+            for row in res.rows:
+                out.write(("\n" if first else ",\n") + json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False))
+                first = False
+    if args.format == "json":
+        out.write("\n]\n")
+    if failed:
+        print(f"error: {failed} of {len(jobs)} file(s) could not be read (see above); the others were extracted",
+              file=sys.stderr)
+        return 2
     return 0
+
+
+def _progress(total: int, show: bool) -> Any:
+    """A tqdm bar on stderr (never stdout: that carries the data)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", file=sys.stderr, disable=not show, dynamic_ncols=True)
 
 
 def cmd_check_sources(args: argparse.Namespace) -> int:
@@ -153,11 +172,13 @@ def cmd_dist(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m juesuan", description="juesuan (决算) pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("extract", help="print the facts a text file of the genre states")
-    p.add_argument("path")
+    p = sub.add_parser("extract", help="print the facts text files of the genre state (files or directories)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="text files, or directories searched for *.txt")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--doc-id", help="id to report (default: the file name)")
+    p.add_argument("--doc-id", help="id to report for a single file (default: the file name)")
     p.add_argument("--year", type=int, help="fiscal year (for 比上年 comparisons)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
     p.set_defaults(func=cmd_extract)
     sub.add_parser("check-sources", help="verify data/sources against sources.csv").set_defaults(func=cmd_check_sources)
     sub.add_parser("package", help="build data/*.csv and datapackage.json").set_defaults(func=cmd_package)

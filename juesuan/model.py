@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 #: The kinds of figure a fact can be: the measures of `data/facts.csv`.
-MEASURES = ("amount", "share_pct", "change_amount", "change_pct", "budget", "budget_adjusted", "completion_pct", "count")
+MEASURES = ("amount", "share_pct", "change_amount", "change_pct", "budget", "budget_adjusted", "completion_pct", "count",
+            "budget_diff_amount", "budget_diff_pct")   # the last two: the difference with the budget (extract.vocabulary.Measure)
 
 
 @dataclass

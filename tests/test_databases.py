@@ -8,7 +8,8 @@ from decimal import Decimal
 import duckdb
 import yaml
 
-from juesuan.paths import DATA, METADATA_YML
+from juesuan.paths import DATA, METADATA_YML, SOURCES
+from juesuan.publish.search import match_expression, register_functions
 
 
 def test_duckdb_money_is_decimal_and_exact(built):
@@ -32,20 +33,22 @@ def test_sqlite_keeps_printed_digits_and_finds_chinese(built):
     con = sqlite3.connect(built["sqlite"])
     row = con.execute("SELECT value, value_text, value_wan_text FROM facts WHERE unit='元' AND metric='basic_personnel'").fetchone()
     assert row[1] == "118.44" and row[2] == "0.011844"
-    hits = con.execute("SELECT count(*) FROM source_text_fts WHERE source_text_fts MATCH '\"公务接待\"'").fetchone()[0]
+    hits = con.execute("SELECT count(*) FROM source_text_search WHERE source_text_search MATCH ?",
+                       (match_expression("公务接待"),)).fetchone()[0]
     assert hits > 5
 
 
-def test_canned_search_finds_two_character_terms(built):
-    """The trigram index cannot match 医保 (two characters); the canned query falls back to LIKE."""
+def test_canned_search_finds_what_grep_finds(built):
+    """Terms of one, two and more characters: the canned query returns exactly the lines
+    of the source files that contain them (a grep of data/sources)."""
     sql = yaml.safe_load(METADATA_YML.read_text(encoding="utf-8"))["databases"]["juesuan"]["queries"]["search_sentences"]["sql"]
     con = sqlite3.connect(built["sqlite"])
-    two = con.execute(sql, {"q": "医保"}).fetchall()
-    assert two and all("医保" in r[2] for r in two)
-    three = con.execute(sql, {"q": "公务接待"}).fetchall()
-    assert three and all("公务接待" in r[2] for r in three)
-    trigram_only = con.execute("SELECT count(*) FROM source_text_fts WHERE source_text_fts MATCH '\"医保\"'").fetchone()[0]
-    assert trigram_only == 0  # why the fallback exists
+    register_functions(con)
+    for term in ("医保", "三公", "公务接待", "局"):
+        found = {(r[0], r[1]) for r in con.execute(sql, {"q": term})}
+        expected = {(doc, n) for doc, file in con.execute("SELECT doc_id, file FROM documents")
+                    for n, text in enumerate((SOURCES / file).read_text(encoding="utf-8").splitlines(), 1) if term in text}
+        assert expected and found == expected, term
 
 
 def test_views_agree_between_duckdb_and_sqlite(built):
@@ -61,6 +64,7 @@ def test_every_canned_query_runs_and_answers(built):
     params = {"metric": "reception", "measure": "amount", "doc_id": "pingchang-2019", "name": "医疗救助",
               "q": "医保", "body": "平昌"}
     con = sqlite3.connect(built["sqlite"])
+    register_functions(con)
     for name, spec in queries.items():
         rows = con.execute(spec["sql"], params).fetchall()
         assert rows, f"canned query {name} returned nothing"

@@ -1,4 +1,4 @@
-"""The real Datasette server, started on a free loopback port."""
+"""The real Datasette server, started on a free loopback port with the site's plugin and templates."""
 from __future__ import annotations
 
 import json
@@ -7,13 +7,15 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from conftest import datasette_server
+
+from juesuan.paths import ROOT
 
 
 @pytest.fixture(scope="module")
 def server(built, tmp_path_factory):
-    with datasette_server(built["sqlite"], built["metadata"], tmp_path_factory.mktemp("log") / "datasette.log") as base:
+    extra = ["--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates")]
+    with datasette_server(built["sqlite"], built["metadata"], tmp_path_factory.mktemp("log") / "datasette.log", extra) as base:
         yield base
 
 
@@ -53,3 +55,18 @@ def test_write_is_refused(server):
     with pytest.raises(urllib.error.HTTPError) as exc:
         get(server + "/juesuan.json?" + q)
     assert exc.value.code in (400, 403)
+
+
+def test_tables_with_foreign_keys_render_as_html(server):
+    """The plugin runs inside the real server (it imports the package from the repository) and
+    renders foreign-key cells: these pages answered 500 when a cell arrived as a dict."""
+    findings = get(server + "/juesuan/findings")
+    assert 'class="rows-and-columns"' in findings and 'href="/-/finding/' in findings
+    lines = get(server + "/juesuan/source_text?doc_id=kaijiang-2022")
+    assert 'class="source-line" href="/-/source/kaijiang-2022#L' in lines
+
+
+def test_two_character_search_in_a_table_box(server):
+    html = get(server + "/juesuan/source_text?" + urllib.parse.urlencode({"_search": "三公", "_size": "max"}))
+    rows = html.count('<td class="col-text')
+    assert rows > 5 and html.count('<mark class="hit">三公</mark>') >= rows

@@ -84,7 +84,8 @@ def test_phrasing(text, expected, lex):
     ("主要原因是人员增加，比上年增加15.2万元。", []),                   # a reason clause
     ("全县基金征收达5.8亿元，住院总费用10703万元。", []),                # figures outside the vocabulary
     ("2023年决算总收入1134.78万元，较预算增加157.17万元。",              # a change against the budget, not a year
-     [("income_total", "amount", Decimal("1134.78"), "万元")]),
+     [("grand_total", "amount", Decimal("1134.78"), "万元"),
+      ("grand_total", "budget_diff_amount", Decimal("157.17"), "万元")]),
     ("第1部分 2021年度部门决算 第3页", []),
 ])
 def test_no_false_figures(text, expected, lex):

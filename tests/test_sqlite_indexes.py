@@ -9,10 +9,13 @@ import sqlite3
 
 import pytest
 
+from juesuan.publish.search import register_functions
+
 
 @pytest.fixture(scope="module")
 def served(built):
     conn = sqlite3.connect(f"file:{built['sqlite']}?mode=ro", uri=True)
+    register_functions(conn)  # juesuan_match(), which the search canned query calls, as the site registers it
     meta = json.loads(built["metadata"].read_text(encoding="utf-8"))["databases"]["juesuan"]
     yield conn, meta
     conn.close()

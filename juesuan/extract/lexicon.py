@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,10 +19,30 @@ from juesuan.errors import JuesuanError
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
-CUE_KINDS = (
-    "head", "increase", "decrease", "flat", "sign_unknown", "share", "completion",
-    "budget", "budget_adjusted", "actual", "versus_budget", "stop", "gap",
-)
+class Cue(StrEnum):
+    """What a cue word says about the figure that follows (lexicon.yml `cues`)."""
+    HEAD = "head"                        # a breakdown follows (其中)
+    INCREASE = "increase"                # year-over-year change, by sign
+    DECREASE = "decrease"
+    FLAT = "flat"
+    SIGN_UNKNOWN = "sign_unknown"        # template residue 增加(减少)
+    SHARE = "share"                      # 占
+    COMPLETION = "completion"            # 完成预算的
+    BUDGET = "budget"
+    BUDGET_ADJUSTED = "budget_adjusted"
+    ACTUAL = "actual"
+    VERSUS_BUDGET = "versus_budget"      # 比预算: a change against the budget, not a year
+    OVER_BUDGET = "over_budget"          # 决算数大于预算数
+    UNDER_BUDGET = "under_budget"        # 决算数小于预算数
+    EACH = "each"                        # 分别, 各, 均: one figure per subject of a list
+    QUALIFIER = "qualifier"              # 约: the figure is approximate
+    BOUND = "bound"                      # 不到: the figure is a bound, not a value
+    RATIO = "ratio"                      # 比例, 率: a ratio of no metric here; its figure is skipped
+    STOP = "stop"                        # a reason clause: not read
+    GAP = "gap"                          # words that say nothing more
+
+
+CUE_KINDS = tuple(c.value for c in Cue)
 
 
 @dataclass(frozen=True)
@@ -40,7 +62,18 @@ class Lexicon:
     count_units_all: tuple[str, ...]
     sentence_end: str
     clause_sep: str
+    item_sep: str
+    list_sep: str
     heading_markers: list[re.Pattern[str]]
+    heading_re: re.Pattern[str]
+    sentence_end_re: re.Pattern[str]
+    line_terminal: str
+    reflow_blank_lines: int
+    reflow_wrap_chars: int
+    table_row: str
+    fold_spaces: tuple[int, ...]
+    fold_minus: tuple[int, ...]
+    drop_string: str
     heading_max_chars: int
     terms: dict[str, tuple[str, ...]]            # phrase -> metric ids
     not_terms: frozenset[str]
@@ -50,13 +83,37 @@ class Lexicon:
     income_heads: frozenset[str]
     count_switch: dict[str, dict[str, str]]
     count_units: dict[str, tuple[str, ...]]
-    cues: dict[str, str]                          # phrase -> cue kind
+    cues: dict[str, Cue]                          # phrase -> cue kind
     filler: frozenset[str]
+    filler_re: re.Pattern[str]
+    date_suffix: str
+    quote_end: str
+    quote_end_re: re.Pattern[str]
+    abbreviated_units: frozenset[str]
+    section_unit: re.Pattern[str]
+    heading_mark_re: re.Pattern[str]
+    heading_token_re: re.Pattern[str]
+    item_heads: dict[str, str]
+    wider_totals: dict[str, str]
+    share_bases: dict[str, str]
+    function_income_re: re.Pattern[str]
     compared_year: re.Pattern[str]
     previous_year_words: tuple[str, ...]
     function_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # phrase -> (code, level)
     function_index: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # name -> (code, level, parent)
     token_re: re.Pattern[str] | None = None
+    function_name_re: re.Pattern[str] = re.compile("(?!x)x")   # any functional heading's name
+
+    def phrase_metrics(self, phrase: str, section: tuple[str, ...], head: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The metrics a phrase names where it stands: () for a phrase that
+        names no figure of ours here, None for a phrase that is no term."""
+        joined = "/".join(section)
+        for scope in self.scopes:
+            if phrase not in scope.terms:
+                continue
+            if (scope.section and scope.section in joined) or (scope.head and scope.head in head):
+                return scope.terms[phrase] or ()
+        return self.terms.get(phrase)
 
 
 def _split_metrics(value: str | None) -> tuple[str, ...] | None:
@@ -67,73 +124,120 @@ def _split_metrics(value: str | None) -> tuple[str, ...] | None:
 
 def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]] | None = None) -> Lexicon:
     """Read lexicon.yml (and, for functional headings, the classification table)."""
+    raw = _read(path)
+    lex = Lexicon(**_text_rules(raw, path), **_phrases(raw, path), **_grammar(raw))
+    if classification:
+        suffix = str(raw.get("function_name_suffix", ""))
+        lex.function_names = function_phrases(classification, suffix)
+        lex.function_index = function_index(classification, suffix)
+    lex.token_re = _compile(lex)
+    if lex.function_names:
+        lex.function_name_re = re.compile(trie_pattern(set(lex.function_names)))
+    return lex
+
+
+def _read(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise JuesuanError(f"lexicon is not valid YAML: {exc}", path, line) from exc
-    required = ("traditional", "units", "terms", "cues", "heading_markers", "filler", "compared_year")
-    for key in required:
+    for key in ("units", "terms", "cues", "heading_markers", "filler", "compared_year", "list_sep"):
         if key not in raw:
             raise JuesuanError(f"lexicon lacks the section '{key}'", path)
+    return dict(raw)
 
-    pairs = "".join(str(raw["traditional"]).split())
+
+def _text_rules(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """How the text is normalised, reflowed and cut into sentences and lines."""
+    pairs = "".join(str(raw.get("char_overrides", "")).split())
     if len(pairs) % 2:
-        raise JuesuanError("'traditional' must list pairs of characters", path)
-    char_map = {ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)}
+        raise JuesuanError("'char_overrides' must list pairs of characters", path)
+    ends = str(raw.get("sentence_end", "。"))
+    return dict(
+        char_map={ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)},
+        residue=[re.compile(r) for r in raw.get("residue", [])],
+        drop_chars=frozenset(raw.get("drop_chars", "")),
+        drop_string="".join(sorted(set(raw.get("drop_chars", "")))),
+        fold_spaces=tuple(ord(c) for c in raw.get("fold_spaces", "\u3000")),
+        fold_minus=tuple(ord(c) for c in raw.get("fold_minus", "")),
+        sentence_end=ends,
+        sentence_end_re=re.compile("[" + re.escape(ends) + "]"),
+        line_terminal=str(raw.get("line_terminal", "。!?;:")),
+        reflow_blank_lines=int(raw.get("reflow_blank_lines", 2)),
+        reflow_wrap_chars=int(raw.get("reflow_wrap_chars", 30)),
+        table_row=str(raw.get("table_row", r"\t|\|")),
+        heading_markers=[re.compile(m) for m in raw["heading_markers"]],
+        heading_re=re.compile("|".join(f"(?P<h{i}>{m})" for i, m in enumerate(raw["heading_markers"]))),
+        heading_max_chars=int(raw.get("heading_max_chars", 40)),
+        section_unit=re.compile(raw.get("section_unit", r"(?!x)x")),
+    )
 
+
+def _phrases(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The phrases: terms naming metrics, cue words, scoped terms, units."""
     terms: dict[str, tuple[str, ...]] = {}
     for metric_key, phrases in raw["terms"].items():
         metrics = _split_metrics(metric_key) or ()
         for phrase in phrases:
             terms[str(phrase)] = metrics
-    cues: dict[str, str] = {}
+    cues: dict[str, Cue] = {}
     for kind, phrases in raw["cues"].items():
         if kind not in CUE_KINDS:
             raise JuesuanError(f"unknown cue kind '{kind}' (known: {', '.join(CUE_KINDS)})", path)
         for phrase in phrases:
-            cues[str(phrase)] = kind
+            cues[str(phrase)] = Cue(kind)
     scopes = [
-        Scope(
-            section=s.get("when_section"),
-            head=s.get("when_head"),
-            terms={str(k): _split_metrics(v) for k, v in s["terms"].items()},
-        )
+        Scope(section=s.get("when_section"), head=s.get("when_head"),
+              terms={str(k): _split_metrics(v) for k, v in s["terms"].items()})
         for s in raw.get("scoped_terms", [])
     ]
-    lex = Lexicon(
-        char_map=char_map,
-        residue=[re.compile(r) for r in raw.get("residue", [])],
-        drop_chars=frozenset(raw.get("drop_chars", "")),
+    income_words = sorted(raw.get("function_income_words", []), key=len, reverse=True)
+    return dict(
+        terms=terms, cues=cues, scopes=scopes,
+        not_terms=frozenset(raw.get("not_terms", [])),
         money_units={k: Decimal(str(v)) for k, v in raw["units"]["money"].items()},
         percent_units=tuple(raw["units"]["percent"]),
         count_units_all=tuple(raw["units"]["count"]),
-        sentence_end=raw.get("sentence_end", "。"),
+        abbreviated_units=frozenset(raw["units"].get("abbreviated", [])),
+        compared_year=re.compile(raw["compared_year"]),
+        previous_year_words=tuple(raw.get("previous_year_words", [])),
+        function_income_re=re.compile("|".join(re.escape(w) for w in income_words) or "(?!x)x"),
+    )
+
+
+def _grammar(raw: dict[str, Any]) -> dict[str, Any]:
+    """What the sentence grammar needs beyond phrases: separators, filler,
+    heading marks, and the tables that relate metrics to one another."""
+    marks = str(raw.get("heading_marks", "类|款|项"))
+    quote_end = str(raw.get("quote_end", ",;:。、"))
+    return dict(
         clause_sep=raw.get("clause_sep", ",;"),
-        heading_markers=[re.compile(m) for m in raw["heading_markers"]],
-        heading_max_chars=int(raw.get("heading_max_chars", 40)),
-        terms=terms,
-        not_terms=frozenset(raw.get("not_terms", [])),
-        scopes=scopes,
+        item_sep=str(raw.get("item_sep", ";")),
+        list_sep=str(raw["list_sep"]),
+        filler=frozenset(raw["filler"]),
+        filler_re=re.compile("[" + re.escape(raw["filler"]) + "]*"),
+        date_suffix=str(raw.get("date_suffix", "")),
+        quote_end=quote_end,
+        quote_end_re=re.compile("[" + re.escape(quote_end) + "]"),
+        heading_mark_re=re.compile(rf"\((?:{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"),
+        heading_token_re=re.compile(
+            rf"(?P<heading>(?P<fname>[\u4e00-\u9fff]{{2,40}})\((?P<fmark>{marks}|\d{{3}}|\d{{5}}|\d{{7}})\)"
+            rf"(?:\((?P<fcode>\d{{3}}|\d{{5}}|\d{{7}})\))?)"   # 高中教育(项)(2050204); kind: heading
+        ),
         budget_metric=raw.get("budget_metric", {}),
         base_variants=raw.get("base_variants", {}),
         income_heads=frozenset(raw.get("income_heads", [])),
         count_switch=raw.get("count_switch", {}),
         count_units={k: tuple(v) for k, v in raw.get("count_units", {}).items()},
-        cues=cues,
-        filler=frozenset(raw["filler"]),
-        compared_year=re.compile(raw["compared_year"]),
-        previous_year_words=tuple(raw.get("previous_year_words", [])),
+        item_heads={str(k): str(v) for k, v in raw.get("item_heads", {}).items()},
+        wider_totals={str(k): str(v) for k, v in raw.get("wider_totals", {}).items()},
+        share_bases={str(k): str(v) for k, v in raw.get("share_bases", {}).items()},
     )
-    if classification:
-        lex.function_names = function_phrases(classification)
-        lex.function_index = function_index(classification)
-    lex.token_re = _compile(lex)
-    return lex
 
 
-def function_phrases(classification: list[dict[str, str]]) -> dict[str, tuple[str, str]]:
+def function_phrases(classification: list[dict[str, str]], suffix: str = "") -> dict[str, tuple[str, str]]:
     """Names of functional headings that identify one code on their own.
 
     A name used by two codes (行政运行 is both 2080101 and 2101501) is left out:
@@ -143,18 +247,23 @@ def function_phrases(classification: list[dict[str, str]]) -> dict[str, tuple[st
     seen: dict[str, set[tuple[str, str]]] = {}
     for row in classification:
         name, code, level = row["name"], row["code"], row["level"]
-        variants = {name, name + "支出", name.removesuffix("支出")}
+        variants = _variants(name, suffix)
         for v in variants:
             seen.setdefault(v, set()).add((code, level))
     return {name: next(iter(codes)) for name, codes in seen.items() if len(codes) == 1 and len(name) >= 4}
 
 
-def function_index(classification: list[dict[str, str]]) -> dict[str, list[tuple[str, str, str]]]:
+def _variants(name: str, suffix: str) -> set[str]:
+    """A heading's name as documents write it: with or without the suffix 支出."""
+    return {name, name + suffix, name.removesuffix(suffix)} if suffix else {name}
+
+
+def function_index(classification: list[dict[str, str]], suffix: str = "") -> dict[str, list[tuple[str, str, str]]]:
     """Every name (and name + 支出) with the codes it has been used for."""
     index: dict[str, list[tuple[str, str, str]]] = {}
     for row in classification:
         entry = (row["code"], row["level"], row["parent_code"])
-        for v in {row["name"], row["name"] + "支出", row["name"].removesuffix("支出")}:
+        for v in _variants(row["name"], suffix):
             if entry not in index.setdefault(v, []):
                 index[v].append(entry)
     return index
@@ -174,7 +283,9 @@ def map_heading(lex: Lexicon, name: str, level: str, parent_code: str) -> str:
 
 # A number as printed: thousands separators, decimals, and the PDF habit of a
 # break after the decimal point. Percent and units are matched after it.
-NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?![\d])|\d+)(?:\.\d+)?"
+# A printed minus sign (`增长-5.2%`, `结余-3.2万元`), never a hyphen between numbers.
+SIGNED = r"(?<![\d.])-?" + NUMBER
 
 
 def trie_pattern(words: set[str]) -> str:
@@ -189,13 +300,31 @@ def trie_pattern(words: set[str]) -> str:
 
     def build(node: dict) -> str:
         ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
-        if not branches:
+        keys = [ch for ch in sorted(node) if ch != ""]
+        if not keys:
             return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        body = _buckets([(ch, re.escape(ch) + build(node[ch])) for ch in keys])
         return f"(?:{body})?" if ends else body
 
     return build(trie)
+
+
+def _buckets(branches: list[tuple[str, str]], size: int = 8) -> str:
+    """An alternation of branches, each starting with its own character. The
+    regex engine tries branches one by one, so a long list is split into
+    groups behind a one-character class test: a position is rejected after a
+    few set lookups instead of one comparison per branch."""
+    if len(branches) == 1:
+        return branches[0][1]
+    if len(branches) <= size:
+        return "(?:" + "|".join(b for _, b in branches) + ")"
+    step = max(size, -(-len(branches) // size))
+    groups = [branches[i:i + step] for i in range(0, len(branches), step)]
+    parts = []
+    for g in groups:
+        chars = "".join(re.escape(ch) for ch, _ in g)
+        parts.append(f"(?=[{chars}])" + _buckets(g, size))
+    return "(?:" + "|".join(parts) + ")"
 
 
 def _compile(lex: Lexicon) -> re.Pattern[str]:
@@ -208,14 +337,18 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     for scope in lex.scopes:
         phrases |= set(scope.terms)
     phrase_alt = trie_pattern(phrases)
-    heading = r"(?P<fname>[\u4e00-\u9fff]{2,40}?)\((?P<fmark>类|款|项|\d{3}|\d{5}|\d{7})\)"
     seps = re.escape(lex.clause_sep)
+    # a token starts with a digit, a minus, a separator or a phrase's first
+    # character: one class test rejects every other position at once
+    firsts = {p[0] for p in phrases} | set(lex.clause_sep) | {"-"}
+    firsts |= {c for c in lex.compared_year.pattern if "\u4e00" <= c <= "\u9fff"}   # a superset will do
+    guard = "(?=[\\d" + "".join(re.escape(c) for c in sorted(firsts)) + "])"
+    listed = rf"(?:-?{NUMBER}{re.escape(lex.list_sep)})*"   # 356.2、350.1万元: one unit for a list
     return re.compile(
-        rf"(?P<num>(?<![\d.])(?P<numlist>(?:{NUMBER}、)*){NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
+        guard + rf"(?:(?P<num>(?<![\d.\-])(?P<numlist>{listed})-?{NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
         rf"|(?P<year>{lex.compared_year.pattern})"
-        rf"|(?P<heading>{heading})"
         rf"|(?P<phrase>{phrase_alt})"
-        rf"|(?P<sep>[{seps}])"
+        rf"|(?P<sep>[{seps}]))"
     )
 
 

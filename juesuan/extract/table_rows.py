@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
-from juesuan.extract.facts import Fact
 from juesuan.extract.lexicon import Lexicon, map_heading
 from juesuan.extract.table_cells import (
     CODE_RE,
@@ -33,6 +32,7 @@ from juesuan.extract.table_vocabulary import (
     TableScope,
     TableVocabulary,
 )
+from juesuan.model import Fact
 
 
 @dataclass

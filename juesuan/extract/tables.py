@@ -28,7 +28,6 @@ from itertools import pairwise
 from typing import Any
 
 from juesuan.errors import JuesuanError
-from juesuan.extract.facts import Fact
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.table_cells import (
     CODE_RE,
@@ -40,6 +39,7 @@ from juesuan.extract.table_cells import (
 )
 from juesuan.extract.table_rows import RowReader
 from juesuan.extract.table_vocabulary import default_vocabulary, load_vocabulary
+from juesuan.model import Fact
 
 __all__ = ["load_vocabulary", "read_tables"]
 

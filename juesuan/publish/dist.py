@@ -1,6 +1,10 @@
 """`make dist`: the downloads under build/dist/, each listed with size and
 SHA-256 in build/dist/manifest.json (shown on the site's home page).
 
+Each CSV also comes as `csv-excel/<name>.csv`: the same rows in UTF-8 with a
+byte-order mark, because Excel on a Chinese Windows machine opens a BOM-less
+CSV as GBK and shows mojibake; the standard files stay BOM-less for tools.
+
 Built in a temporary directory and moved into place, so a failed build
 leaves the previous downloads. Zip entries carry a fixed timestamp, so the
 same package always gives the same archive.
@@ -19,6 +23,13 @@ from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, ROOT
 
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+BOM = "\ufeff".encode("utf-8")
+
+
+def excel_csv(source: Path, target: Path) -> None:
+    """The CSV with a UTF-8 byte-order mark, so Excel detects the encoding."""
+    data = source.read_bytes()
+    target.write_bytes(data if data.startswith(BOM) else BOM + data)
 
 
 def _zip(target: Path, files: list[Path]) -> None:
@@ -30,7 +41,8 @@ def _zip(target: Path, files: list[Path]) -> None:
             zf.writestr(info, f.read_bytes())
 
 
-def build_dist(out: Path = BUILD / "dist") -> Path:
+def build_dist(out: Path = BUILD / "dist", build: Path = BUILD) -> Path:
+    """`build` holds the databases and Parquet files to publish (a test passes its own)."""
     spec = load_resources()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=out.parent))
@@ -39,17 +51,19 @@ def build_dist(out: Path = BUILD / "dist") -> Path:
         package_files = [DATAPACKAGE] + [DATA / f"{n}.csv" for n in spec["resources"]] + sorted((DATA / "sources").iterdir())
         _zip(tmp / "juesuan-datapackage.zip", package_files)
         entries.append(("juesuan-datapackage.zip", "Frictionless 数据包（含源文件） / Frictionless data package with the sources"))
-        (tmp / "csv").mkdir()
-        (tmp / "parquet").mkdir()
+        for sub in ("csv", "csv-excel", "parquet"):
+            (tmp / sub).mkdir()
         for name, res in spec["resources"].items():
             shutil.copy(DATA / f"{name}.csv", tmp / "csv" / f"{name}.csv")
             entries.append((f"csv/{name}.csv", f"CSV: {res['title']}"))
-            pq = BUILD / "parquet" / f"{name}.parquet"
+            excel_csv(DATA / f"{name}.csv", tmp / "csv-excel" / f"{name}.csv")
+            entries.append((f"csv-excel/{name}.csv", f"CSV（Excel 用，UTF-8 BOM） / CSV for Excel (UTF-8 with BOM): {res['title']}"))
+            pq = build / "parquet" / f"{name}.parquet"
             if not pq.exists():
                 raise FileNotFoundError(f"{pq} missing: run `make databases` first")
             shutil.copy(pq, tmp / "parquet" / f"{name}.parquet")
             entries.append((f"parquet/{name}.parquet", f"Parquet: {res['title']}"))
-        shutil.copy(BUILD / "juesuan.duckdb", tmp / "juesuan.duckdb")
+        shutil.copy(build / "juesuan.duckdb", tmp / "juesuan.duckdb")
         entries.append(("juesuan.duckdb", "DuckDB 数据库（DECIMAL 金额） / DuckDB database (DECIMAL money)"))
         files = []
         for path, title in entries:

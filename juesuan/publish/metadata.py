@@ -26,7 +26,24 @@ def merged_metadata(path: Path = METADATA_YML) -> dict[str, Any]:
             cols.setdefault(f["name"], f"{f['title']}: {f['description']}")
             if f["type"] == "number":
                 cols.setdefault(f"{f['name']}_text", f"{f['title']}（原文数字 / as printed）")
+    for query in db.get("queries", {}).values():
+        query.setdefault("hide_sql", True)  # a reader sees the answer first; "show" reveals the SQL
+    _without_missing_severity(meta, {f["name"] for f in spec["resources"].get("findings", {}).get("fields", [])})
     return meta
+
+
+def _without_missing_severity(meta: dict[str, Any], finding_fields: set[str]) -> None:
+    """A package whose findings have no `severity` column still gets a findings chart:
+    every finding counts as one kind ('finding') instead of the query failing."""
+    if "severity" in finding_fields:
+        return
+    dashboards = meta.get("plugins", {}).get("datasette-dashboards", {})
+    for dashboard in dashboards.values():
+        for chart in dashboard.get("charts", {}).values():
+            if "f.severity" in chart.get("query", ""):
+                chart["query"] = chart["query"].replace("f.severity", "'finding'")
+                color = chart.get("display", {}).get("encoding", {}).get("color", {})
+                color.pop("scale", None)
 
 
 def write_metadata(out: Path = BUILD / "metadata.json") -> Path:

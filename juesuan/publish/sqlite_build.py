@@ -4,11 +4,10 @@ SQLite has no decimal type, so a number column is stored as REAL for sorting
 and charting and its printed digits are kept beside it as `<name>_text`;
 the DuckDB build holds the typed DECIMAL truth.
 
-Full-text search: FTS5's trigram tokenizer indexes every 3-character run,
-which suits Chinese (no word segmentation needed) but cannot match a term
-shorter than three characters. Two-character terms (医保, 三公) are found by
-the canned query `search_sentences`, which falls back to LIKE on the
-source lines for such terms; the corpus is small enough for a scan.
+Full-text search: each searchable table has a contentless FTS5 index
+`<table>_search` over overlapping character bigrams of its text columns
+(juesuan.publish.search explains why), so Chinese terms of any length,
+two characters included, are found; the site rewrites queries to match.
 """
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ import yaml
 from juesuan.csvio import FILE_MODE, iter_csv
 from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, METADATA_YML
+from juesuan.publish.search import segment
 from juesuan.publish.views import VIEWS
 
 INDEXES_YML = Path(__file__).with_name("indexes.yml")
@@ -57,6 +57,31 @@ def creation_order(resources: dict[str, Any]) -> list[str]:
     for name in resources:
         visit(name)
     return done
+
+
+# table -> the text columns its search box looks in
+SEARCHABLE: dict[str, tuple[str, ...]] = {
+    "source_text": ("text",),
+    "facts": ("quote", "function_name"),
+    "findings": ("explanation_zh", "explanation_en", "quote_a", "quote_b"),
+    "metrics": ("label_zh", "label_en"),
+    "documents": ("label", "original_name"),
+}
+
+
+def build_search_indexes(db: sqlite_utils.Database) -> None:
+    """One contentless FTS5 table per searchable table, rowid = the table's rowid,
+    holding the bigram segmentation of each text column (not the text itself)."""
+    for table, columns in SEARCHABLE.items():
+        if not db.table(table).exists():
+            continue
+        index = f"{table}_search"
+        cols = ", ".join(f"[{c}]" for c in columns)
+        db.execute(f"create virtual table [{index}] using fts5({cols}, content='', tokenize='unicode61')")
+        rows = db.execute(f"select rowid, {cols} from [{table}]").fetchall()
+        db.conn.executemany(f"insert into [{index}] (rowid, {cols}) values ({', '.join('?' * (len(columns) + 1))})",
+                            [(r[0], *(segment(v) for v in r[1:])) for r in rows])
+        db.conn.commit()
 
 
 def create_indexes(db: sqlite_utils.Database, declared: Path = INDEXES_YML,
@@ -141,8 +166,7 @@ def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Pat
             db.table(name).create_index([fk[0]], if_not_exists=True)
     conn.execute("COMMIT")
     create_indexes(db)
-    db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
-    db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
+    build_search_indexes(db)
     for view_name, sql in VIEWS.items():
         db.create_view(view_name, sql)
     db.vacuum()
