@@ -15,7 +15,7 @@ PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.c
 DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate dist serve browser-deps lint test bench-extract bench-rules clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve serve-args soak browser-deps lint test bench-extract bench-rules clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,12 +67,24 @@ build/dist/manifest.json: $(DATABASES) | $(VENV)/.installed
 dist: databases build/dist/manifest.json  ## build the downloads under build/dist/ (manifest.json lists size and SHA-256)
 
 # 6. serve: read-only Datasette on http://127.0.0.1:$(PORT): immutable database, time limit,
-#    row cap, downloads only of the published files, the plugin in plugins/ and templates/
+#    row cap, downloads only of the published files, the plugins in plugins/ (juesuan_hardening.py:
+#    security headers, cheap error pages, value and result size caps) and templates/.
+#    suggest_facets off: the suggestions ran ~80 queries behind every table page (15x slower at 1,000 documents);
+#    the facets the site means are declared in metadata.yml.
 SERVE_ARGS := -i build/juesuan.db --metadata build/metadata.json --plugins-dir plugins --template-dir templates \
 	  --static dist:build/dist --setting sql_time_limit_ms 3000 --setting max_returned_rows 2000 \
-	  --setting allow_download off --setting default_page_size 100
+	  --setting allow_download off --setting default_page_size 100 --setting suggest_facets off
 serve: validate dist  ## set everything up, build, validate and serve Datasette (PORT=8001)
 	$(VENV)/bin/datasette serve $(SERVE_ARGS) -h 127.0.0.1 -p $(PORT)
+
+serve-args:  ## print the arguments `make serve` passes to datasette (the soak and tests reuse them)
+	@echo $(SERVE_ARGS)
+
+# 6b. soak: the real server on a free loopback port, driven for a bounded time (pages, searches,
+#     canned queries, a 404 flood at concurrency 1/8/32); prints req/s, p50/p99, errors, peak RSS.
+#     SOAK_ARGS='--db path/to/other.db --seconds 5' runs it on another database.
+soak: databases dist  ## drive the real server for a bounded time and print req/s, latency, errors and peak RSS
+	PYTHONPATH=. $(PY) scripts/soak.py $(SOAK_ARGS)
 
 # the browser tests drive Debian's headless Chromium (test tools' own browser downloads fail here)
 browser-deps:  ## install Debian's chromium, chromium-driver and a CJK font if missing (needs root + apt)

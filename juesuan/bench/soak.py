@@ -1,0 +1,377 @@
+"""Soak: the real server under a bounded mix of load, with figures printed.
+
+Issue 13 found that a trickle of 404s froze the server (each error page printed
+a 14 KB rich traceback); issue 12 set page targets at 1,000 documents. This
+drives `make serve`'s server on a free 127.0.0.1 port and prints, per endpoint,
+req/s and p50/p99/max latency, the server's CPU per request, errors, and the
+server's peak RSS:
+
+1. each page alone at concurrency 1 (the p50 <= 10 ms target),
+2. the normal mix (pages, searches, canned queries) at concurrency 1, 8, 32,
+   each once alone and once beside a 404 flood of as many clients
+   (the flood must cost the mix < 20 % of its req/s; no request over 1 s).
+
+Load generators run in their own processes (a flood sharing the mix's event
+loop would slow the client, not the server), on a lean h11 client
+(juesuan.bench.http_client) so that the client's CPU does not cap the figures. Everything is bounded in time and
+count; only 127.0.0.1 is ever contacted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+from urllib.parse import quote
+
+import psutil
+
+from juesuan.bench.http_client import TRANSPORT_ERRORS, Connection
+from juesuan.bench.server import Server, running_server
+from juesuan.paths import ROOT
+
+#: Terms of the genre to search for: one long enough for the trigram index, one
+#: two-character term that falls back to a scan.
+SEARCH_TERMS = ("医疗保障", "医保")
+CONCURRENCIES = (1, 8, 32)
+DATABASE = "juesuan"
+CACHE_ENV = "JUESUAN_RESPONSE_CACHE_MB"  # plugins/juesuan_cache.py: 0 turns the response cache off
+TARGET_P50_MS = 10.0
+TARGET_RPS_C8 = 300.0
+TARGET_FLOOD_DROP = 0.20
+SLOW_S = 1.0
+
+Sample = tuple[str, int, float]  # endpoint, status (0: transport error), seconds
+
+
+def _tilde(value: str) -> str:
+    """Datasette's tilde encoding of a path segment (ids carry ':')."""
+    safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    return "".join(c if c in safe else "".join(f"~{b:02X}" for b in c.encode()) for c in value)
+
+
+def endpoints(db: Path) -> dict[str, str]:
+    """The normal mix, with ids picked from the middle of the database served."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (n_facts,) = conn.execute("select count(*) from facts").fetchone()
+        (fact_id, doc_id) = conn.execute("select fact_id, doc_id from facts order by fact_id limit 1 offset ?",
+                                         (n_facts // 2,)).fetchone()
+    finally:
+        conn.close()
+    long_term, short_term = (quote(t) for t in SEARCH_TERMS)
+    return {
+        "home": "/",
+        "facts.json?_size=100": "/juesuan/facts.json?_size=100",
+        "facts page": "/juesuan/facts",
+        "facts by metric": "/juesuan/facts.json?metric=expenditure_total&_size=100",
+        "provenance": f"/-/provenance/{_tilde(fact_id)}",
+        "source page": f"/-/source/{quote(doc_id)}",
+        "table search (fts)": f"/juesuan/source_text.json?_search={long_term}",
+        "search_sentences (fts)": f"/juesuan/search_sentences.json?q={long_term}",
+        "search_sentences (2 chars)": f"/juesuan/search_sentences.json?q={short_term}",
+        "canned figures_of_document": f"/juesuan/figures_of_document.json?doc_id={quote(doc_id)}",
+        "canned where_numbers_dont_add_up": "/juesuan/where_numbers_dont_add_up.json",
+    }
+
+
+def not_found_paths() -> dict[str, str]:
+    """What a 404 flood sends: unknown fact, unknown row, unknown route, a 30 KB id."""
+    return {
+        "404 provenance": "/-/provenance/no~3Asuch~3Afact~3A{i}",
+        "404 row": "/juesuan/facts/no-such-row-{i}",
+        "404 route": "/no/such/page/{i}",
+        "404 30 KB id": "/-/provenance/" + "x" * 30_000 + "{i}",
+    }
+
+
+async def _drive(base: str, paths: dict[str, str], concurrency: int, seconds: float, max_requests: int) -> list[Sample]:
+    """`concurrency` keep-alive connections cycling through `paths` until the time or count runs out."""
+    samples: list[Sample] = []
+    names = list(paths)
+    counter = 0
+    host, _, port = base.removeprefix("http://").partition(":")
+    deadline = time.monotonic() + seconds
+
+    async def worker(offset: int) -> None:
+        nonlocal counter
+        conn = Connection(host, int(port))
+        k = offset
+        while time.monotonic() < deadline and counter < max_requests:
+            counter += 1
+            name = names[k % len(names)]
+            k += 1
+            t0 = time.perf_counter()
+            try:
+                status, _ = await conn.get(paths[name].replace("{i}", str(counter)))
+            except TRANSPORT_ERRORS:
+                status = 0
+            samples.append((name, status, time.perf_counter() - t0))
+        conn.close()
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return samples
+
+
+def _load(base: str, paths: dict[str, str], concurrency: int, seconds: float, max_requests: int,
+          out: mp.Queue[list[Sample]]) -> None:
+    """Entry point of a load process: drive, then hand the samples back."""
+    out.put(asyncio.run(_drive(base, paths, concurrency, seconds, max_requests)))
+
+
+@dataclass
+class Phase:
+    """The samples of one timed phase and what the server spent on it."""
+
+    title: str
+    seconds: float
+    samples: list[Sample]
+    server_cpu: float
+    by_endpoint: dict[str, list[Sample]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for s in self.samples:
+            self.by_endpoint.setdefault(s[0], []).append(s)
+
+
+class RssWatch:
+    """Peak RSS of the server process, sampled every 20 ms in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+        self.peak = self.proc.memory_info().rss
+        self.start_rss = self.peak
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            try:
+                self.peak = max(self.peak, self.proc.memory_info().rss)
+            except psutil.Error:
+                return
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_phase(server: Server, title: str, groups: Sequence[tuple[dict[str, str], int]], seconds: float,
+              max_requests: int) -> Phase:
+    """Run load groups (paths, concurrency) side by side, each in its own process."""
+    proc = psutil.Process(server.pid)
+    ctx = mp.get_context("fork")
+    queue: mp.Queue[list[Sample]] = ctx.Queue()
+    cpu0 = sum(proc.cpu_times()[:2])
+    t0 = time.perf_counter()
+    workers = [ctx.Process(target=_load, args=(server.base, paths, c, seconds, max_requests, queue))
+               for paths, c in groups]
+    for w in workers:
+        w.start()
+    samples: list[Sample] = []
+    for _ in workers:
+        samples += queue.get(timeout=seconds + 120)
+    for w in workers:
+        w.join(timeout=30)
+    elapsed = time.perf_counter() - t0
+    return Phase(title, elapsed, samples, sum(proc.cpu_times()[:2]) - cpu0)
+
+
+def _ms(values: list[float], q: float) -> float:
+    """The q-th percentile in ms (q = 100: the maximum); NaN without samples."""
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0] * 1000
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000 if q < 100 else max(values) * 1000
+
+
+def print_phase(phase: Phase, names: Sequence[str]) -> None:
+    print(f"\n## {phase.title}  ({phase.seconds:.1f} s, {len(phase.samples)} requests, "
+          f"server CPU {phase.server_cpu:.2f} s)")
+    print(f"  {'endpoint':36} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    for name in names:
+        rows = phase.by_endpoint.get(name, [])
+        if not rows:
+            continue
+        lat = sorted(s[2] for s in rows)
+        errors = sum(1 for s in rows if s[1] == 0 or s[1] >= 500 or (s[1] != 404 and not name.startswith("404")
+                                                                    and s[1] >= 400))
+        print(f"  {name:36} {len(rows):6d} {len(rows) / phase.seconds:8.1f} {_ms(lat, 50):8.1f} "
+              f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {errors:6d}")
+
+
+def _errors(samples: list[Sample]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for name, status, _ in samples:
+        expected = 404 if name.startswith("404") else 200
+        if status != expected:
+            out[f"{name} -> {status or 'transport error'}"] += 1
+    return dict(out)
+
+
+def _cpu_ms(phase: Phase) -> float:
+    return 1000 * phase.server_cpu / max(1, len(phase.samples))
+
+
+def run_singles(server: Server, paths: dict[str, str], seconds: float, max_requests: int) -> list[Phase]:
+    """Each page alone at concurrency 1; prints latency and server CPU per request."""
+    singles = [run_phase(server, name, [({name: path}, 1)], seconds, max_requests) for name, path in paths.items()]
+    print("\n## each page alone, concurrency 1")
+    print(f"  {'endpoint':36} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU ms/req':>10}")
+    for ph in singles:
+        lat = sorted(s[2] for s in ph.samples)
+        mark = " *" if _ms(lat, 50) > TARGET_P50_MS and not ph.title.startswith("404") else ""
+        print(f"  {ph.title:36} {len(lat):6d} {len(lat) / ph.seconds:8.1f} {_ms(lat, 50):8.1f} "
+              f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {_cpu_ms(ph):10.2f}{mark}")
+    print(f"  (* p50 over the {TARGET_P50_MS:.0f} ms target; CPU is the server process's, all threads)")
+    return singles
+
+
+@dataclass
+class FloodRow:
+    """One concurrency: the mix alone and beside a 404 flood of as many clients, in
+    alternating pairs of phases (medians over the pairs: the machine is shared)."""
+
+    concurrency: int
+    alone: list[Phase]
+    both: list[Phase]
+    normal: set[str]
+
+    def _rate(self, phase: Phase, flood: bool) -> float:
+        return sum(1 for s in phase.samples if (s[0] in self.normal) != flood) / phase.seconds
+
+    @property
+    def mix_rps(self) -> float:
+        return statistics.median(self._rate(ph, False) for ph in self.alone)
+
+    @property
+    def mix_rps_beside(self) -> float:
+        return statistics.median(self._rate(ph, False) for ph in self.both)
+
+    @property
+    def flood_rps(self) -> float:
+        return statistics.median(self._rate(ph, True) for ph in self.both)
+
+    @property
+    def drop(self) -> float:
+        return 1 - self.mix_rps_beside / self.mix_rps if self.mix_rps else float("nan")
+
+    def flood_cpu_share(self, cost_404_ms: float) -> float:
+        """The flood's requests times their CPU cost alone, over the server's CPU beside it."""
+        return statistics.median(self._rate(ph, True) * ph.seconds * cost_404_ms / 1000 / max(ph.server_cpu, 1e-9)
+                                 for ph in self.both)
+
+
+def run_mixed(server: Server, normal: dict[str, str], flood: dict[str, str], seconds: float,
+              max_requests: int, repeats: int) -> list[FloodRow]:
+    rows = []
+    for c in CONCURRENCIES:
+        row = FloodRow(c, [], [], set(normal))
+        for _ in range(repeats):
+            row.alone.append(run_phase(server, f"normal mix, concurrency {c}", [(normal, c)], seconds, max_requests))
+            row.both.append(run_phase(server, f"normal mix, concurrency {c}, beside a 404 flood of {c}",
+                                      [(normal, c), (flood, c)], seconds, max_requests))
+        print_phase(row.alone[-1], list(normal))
+        print_phase(row.both[-1], [*normal, *flood])
+        rows.append(row)
+    return rows
+
+
+def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase], rss: RssWatch,
+                  log: Path) -> None:
+    cost_404 = statistics.fmean(_cpu_ms(ph) for ph in singles if ph.title.startswith("404"))
+    print(f"\n## summary (medians over the pairs of phases; the flood's CPU share: its requests x their CPU "
+          f"cost alone, {cost_404:.1f} ms, / server CPU)")
+    print(f"  {'concurrency':>11} {'mix req/s':>10} {'beside flood':>13} {'drop':>7} {'404 req/s':>10} "
+          f"{'mix CPU ms/req':>15} {'flood CPU share':>16}")
+    for r in rows:
+        mix_cpu = statistics.median(_cpu_ms(ph) for ph in r.alone)
+        print(f"  {r.concurrency:11d} {r.mix_rps:10.1f} {r.mix_rps_beside:13.1f} {100 * r.drop:6.1f}% "
+              f"{r.flood_rps:10.1f} {mix_cpu:15.2f} {100 * r.flood_cpu_share(cost_404):15.1f}%")
+    samples = [s for ph in phases for s in ph.samples]
+    # the flood's own requests may wait: the server slows a client's errors down on purpose
+    slow = [s for s in samples if s[2] > SLOW_S and not s[0].startswith("404")]
+    flood_waits = [s[2] for s in samples if s[0].startswith("404")]
+    errors = _errors(samples)
+    print(f"  pages, searches and queries: {len(samples) - len(flood_waits)}, over {SLOW_S:.0f} s: {len(slow)}"
+          + (f" (slowest {max(s[2] for s in slow):.2f} s: {max(slow, key=lambda s: s[2])[0]})" if slow else ""))
+    if flood_waits:
+        print(f"  404s: {len(flood_waits)}, p50 {_ms(sorted(flood_waits), 50):.0f} ms, "
+              f"slowest {max(flood_waits):.2f} s (the error tarpit)")
+    print(f"  errors: {sum(errors.values())}" + "".join(f"\n    {k}: {v}" for k, v in sorted(errors.items())))
+    print(f"  server RSS: start {rss.start_rss / 2**20:.0f} MB, peak {rss.peak / 2**20:.0f} MB")
+    print(f"  server log: {log.stat().st_size / 1024:.0f} KB, tracebacks: "
+          f"{log.read_text(errors='replace').count('Traceback')}")
+    worst_drop = max(r.drop for r in rows)
+    c8 = next(r.mix_rps for r in rows if r.concurrency == 8)
+    over_p50 = [ph.title for ph in singles if not ph.title.startswith("404")
+                and _ms(sorted(s[2] for s in ph.samples), 50) > TARGET_P50_MS]
+    print(f"  machine: {os.cpu_count()} cores, load average now {os.getloadavg()[0]:.1f} "
+          "(wall-clock figures are only as good as the machine is idle; CPU ms/req is not shared)")
+    print("\n## targets")
+    print(f"  404 flood costs the mix < {TARGET_FLOOD_DROP:.0%} of its req/s: worst {worst_drop:.0%} "
+          f"-> {'met' if worst_drop < TARGET_FLOOD_DROP else 'NOT met'}")
+    print(f"  no page, search or query over {SLOW_S:.0f} s: {len(slow)} -> {'met' if not slow else 'NOT met'}")
+    print(f"  every page p50 <= {TARGET_P50_MS:.0f} ms at concurrency 1: "
+          + ("met" if not over_p50 else "NOT met: " + ", ".join(over_p50)))
+    print(f"  >= {TARGET_RPS_C8:.0f} req/s at concurrency 8: {c8:.0f} -> {'met' if c8 >= TARGET_RPS_C8 else 'NOT met'}")
+
+
+def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per_page_seconds: float,
+         max_requests: int, root: Path = ROOT, cache: bool = True, repeats: int = 2) -> int:
+    """Start the server, run every phase, print the figures; 0 unless it cannot start."""
+    normal = endpoints(db)
+    flood = not_found_paths()
+    with tempfile.TemporaryDirectory(prefix="juesuan-soak-") as tmp:
+        log = Path(tmp) / "datasette.log"
+        env = {} if cache else {CACHE_ENV: "0"}
+        with running_server(log, root=root, db=db, metadata=metadata, dist=dist, env=env) as server:
+            print(f"# soak: {server.base} serving {db} ({db.stat().st_size / 1e6:.1f} MB), arguments of "
+                  f"`make serve-args` in {root}, response cache {'on' if cache else 'off'}")
+            print(f"# machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+            with RssWatch(server.pid) as rss:
+                run_phase(server, "warm-up", [(normal, 1)], min(2.0, seconds), 200)  # templates compiled, pages cached
+                singles = run_singles(server, {**normal, **flood}, per_page_seconds, max_requests)
+                rows = run_mixed(server, normal, flood, seconds, max_requests, repeats)
+            phases = [*singles, *(ph for r in rows for ph in (*r.alone, *r.both))]
+            print_summary(rows, singles, phases, rss, log)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--db", type=Path, default=ROOT / "build" / "juesuan.db", help="SQLite database to serve")
+    p.add_argument("--metadata", type=Path, default=None, help="Datasette metadata (default: make serve's)")
+    p.add_argument("--dist", type=Path, default=None, help="downloads directory (default: make serve's)")
+    p.add_argument("--seconds", type=float, default=5.0, help="length of each mixed phase")
+    p.add_argument("--per-page-seconds", type=float, default=1.5, help="length of each single-page phase")
+    p.add_argument("--max-requests", type=int, default=20_000, help="cap on requests per load process and phase")
+    p.add_argument("--root", type=Path, default=ROOT, help="checkout whose Makefile and plugins are served")
+    p.add_argument("--repeats", type=int, default=2, help="pairs of phases (alone, beside the flood) per concurrency")
+    p.add_argument("--no-cache", action="store_true", help="serve with the response cache off (every request computed)")
+    a = p.parse_args(argv)
+    if not a.db.is_file():
+        print(f"error: {a.db}: no such database (run `make databases`, or pass --db)", file=sys.stderr)
+        return 2
+    if a.db.stem != DATABASE:
+        print(f"error: {a.db}: Datasette names a database after its file, and the site's pages and canned queries "
+              f"are those of `{DATABASE}`: serve a file named {DATABASE}.db", file=sys.stderr)
+        return 2
+    return soak(a.db.resolve(), a.metadata, a.dist, a.seconds, a.per_page_seconds, a.max_requests, a.root.resolve(),
+                not a.no_cache, max(1, a.repeats))
