@@ -12,10 +12,10 @@ CURATED  := $(wildcard data/curated/*.csv)
 CODE     := $(shell find juesuan -name '*.py' -o -name '*.yml')
 PACKAGE  := datapackage.json data/documents.csv data/entities.csv data/metrics.csv \
             data/classification.csv data/facts.csv data/source_text.csv data/checks.csv data/findings.csv data/disclosures.csv
-DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json
+DATABASES := build/juesuan.duckdb build/juesuan.db build/metadata.json build/manifest.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup check-sources extract package expectations databases validate dist serve serve-args soak browser-deps lint test bench-extract bench-rules clean
+.PHONY: help setup check-sources extract package expectations databases validate dist serve serve-args soak browser-deps lint test bench-extract bench-rules fuzz clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -106,6 +106,10 @@ bench-extract: setup  ## recall/precision per document and family (tests/gold + 
 
 bench-rules: databases  ## print error-injection detection (overall and per rule family), false flags, validation timing
 	PYTHONPATH=. $(PY) scripts/bench_rules.py
+
+FUZZ_SECONDS ?= 30
+fuzz: setup  ## fuzz the extractor for FUZZ_SECONDS (30) s: inputs tried, exceptions, slowest input, quote/span mismatches
+	PYTHONPATH=. $(PY) scripts/fuzz.py --seconds $(FUZZ_SECONDS) $(if $(SEED),--seed $(SEED))
 
 clean:  ## remove build outputs (not the committed package)
 	rm -rf build

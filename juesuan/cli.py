@@ -50,9 +50,19 @@ def cmd_check_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recover() -> None:
+    """Finish or discard what a killed run left (staging dirs, temporaries) before any work."""
+    from juesuan.paths import BUILD, DATA, ROOT
+    from juesuan.staging import clean_stale, hold_build_lock
+
+    hold_build_lock(ROOT)
+    clean_stale(ROOT, DATA, BUILD)
+
+
 def cmd_package(args: argparse.Namespace) -> int:
     from juesuan.package.build import build
 
+    _recover()
     written = build()
     print("wrote " + ", ".join(str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
                                for p in written.values()))
@@ -60,14 +70,16 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_databases(args: argparse.Namespace) -> int:
-    from juesuan.publish.duckdb_build import build_duckdb
-    from juesuan.publish.metadata import write_metadata
-    from juesuan.publish.sqlite_build import build_sqlite
+    from juesuan.publish.databases import build_databases
 
-    print(f"wrote {build_duckdb()}, build/parquet/")
-    print(f"wrote {build_sqlite()}")
-    print(f"wrote {write_metadata()}")
+    _recover()
+    written = build_databases()
+    print("wrote " + ", ".join(_rel(p) for p in written.values()))
     return 0
+
+
+def _rel(p: Path) -> str:
+    return str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -75,14 +87,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from juesuan.rules.engine import summarise
     from juesuan.rules.gx_suites import run_gx
-    from juesuan.validate import finding_counts, frictionless_errors, integrity_errors, provenance_errors, published_checks
+    from juesuan.validate import (
+        finding_counts,
+        frictionless_errors,
+        integrity_errors,
+        provenance_errors,
+        published_checks,
+        served_errors,
+    )
 
+    _recover()
     t0 = time.perf_counter()
-    errors = frictionless_errors() + provenance_errors()
+    served = served_errors()
+    ts = time.perf_counter()
+    errors = served + frictionless_errors() + provenance_errors()
     t1 = time.perf_counter()
     checks = published_checks()
     errors += integrity_errors(checks)
     t2 = time.perf_counter()
+    if served:
+        print("Great Expectations: skipped (the databases in build/ do not hold the package)")
+        for e in errors:
+            print("  " + e, file=sys.stderr)
+        print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
+        return 1
     gx = run_gx(build_docs=not args.no_docs)
     errors += gx.problems
     counts = summarise(checks)
@@ -92,14 +120,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if docs is not None and docs.is_relative_to(Path.cwd()):
         docs = docs.relative_to(Path.cwd())
     print(f"Great Expectations: {gx.evaluated} expectations evaluated" + (f"; Data Docs: {docs}" if docs else ""))
-    print(f"time: frictionless+provenance {t1 - t0:.2f}s, rules {t2 - t1:.2f}s, GX import {gx.import_seconds:.2f}s, "
+    print(f"time: served databases {ts - t0:.2f}s, frictionless+provenance {t1 - ts:.2f}s, rules {t2 - t1:.2f}s, "
+          f"GX import {gx.import_seconds:.2f}s, "
           f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
     if errors:
         print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
         for e in errors:
             print("  " + e, file=sys.stderr)
         return 1
-    print("validation passed: package (types, keys), provenance of every fact, integrity rules, GX suites")
+    print("validation passed: served databases = package, package (types, keys), provenance of every fact, "
+          "integrity rules, GX suites")
     return 0
 
 
@@ -114,6 +144,7 @@ def cmd_expectations(args: argparse.Namespace) -> int:
 def cmd_dist(args: argparse.Namespace) -> int:
     from juesuan.publish.dist import build_dist
 
+    _recover()
     out = build_dist()
     print(f"wrote {out}/ (see manifest.json)")
     return 0
@@ -144,3 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:   # read-only or full disk, permissions: the environment, not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2

@@ -1,7 +1,14 @@
-"""Where things live in the repository (one place, so scripts and tests agree)."""
+"""Where things live in the repository (one place, so scripts and tests agree).
+
+`JUESUAN_ROOT` points the whole pipeline at another data root (a directory
+with the same layout: data/sources, data/curated, metadata.yml, expectations/);
+the scale benchmark runs the stages on generated corpora that way, as separate
+processes, without touching the repository's own data.
+"""
+import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("JUESUAN_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 DATA = ROOT / "data"
 SOURCES = DATA / "sources"
 SOURCES_CSV = SOURCES / "sources.csv"

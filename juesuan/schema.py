@@ -14,4 +14,7 @@ RESOURCES_YML = Path(__file__).with_name("package") / "resources.yml"
 
 
 def load_resources() -> dict[str, Any]:
-    return yaml.safe_load(RESOURCES_YML.read_text(encoding="utf-8"))
+    """resources.yml, parsed with libyaml's C safe loader when present (the pure-Python
+    parser costs ~0.3 s per read, and a build reads it several times)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(RESOURCES_YML.read_text(encoding="utf-8"), Loader=loader)

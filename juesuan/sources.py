@@ -2,10 +2,21 @@
 
 The build refuses to run on a source whose bytes no longer match the hash
 recorded for it: a silently edited source would change every offset.
+
+Decoding is strict UTF-8 (a byte-order mark is accepted and dropped; CRLF line
+ends are kept, so offsets still count the file's own characters). Anything
+else is refused with a message that NAMES what the file looks like (UTF-16,
+GB18030, a truncated UTF-8 file, binary), because "not UTF-8" alone sends a
+maintainer guessing. Devices, FIFOs and files over a size bound are refused
+before a byte is read: `/dev/zero` would otherwise fill memory and a FIFO
+would block forever.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +29,123 @@ COLUMNS = (
     "fiscal_year", "doc_kind", "sections", "report_date", "note",
 )
 
+#: Largest source accepted (bytes); a county's final accounts are tens of KB.
+MAX_BYTES = int(os.environ.get("JUESUAN_MAX_SOURCE_BYTES", str(64 * 1024 * 1024)))
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+# the genre is Chinese: among the encodings a detector finds plausible, these are the real candidates
+_CHINESE = {"gb18030": "GB18030", "gbk": "GB18030", "gb2312": "GB18030", "hz": "GB18030",
+            "big5": "BIG5", "big5hkscs": "BIG5", "cp950": "BIG5"}
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, refusing what is not a regular file of sane size."""
+    limit = MAX_BYTES if limit is None else limit
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise JuesuanError("file not found", path) from exc
+    except OSError as exc:
+        raise JuesuanError(f"cannot read: {exc.strerror}", path) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise JuesuanError("is a directory, not a text file", path)
+    if stat.S_ISFIFO(st.st_mode):
+        raise JuesuanError("is a FIFO (named pipe), not a regular file; save the text to a file first", path)
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise JuesuanError("is a device, not a regular file", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise JuesuanError("is not a regular file", path)
+    if st.st_size > limit:
+        raise JuesuanError(f"file is {st.st_size} bytes, over the {limit}-byte bound for one document "
+                           "(set JUESUAN_MAX_SOURCE_BYTES to raise it)", path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)   # a file that grows while read is still bounded
+    except OSError as exc:
+        raise JuesuanError(f"cannot read: {exc.strerror}", path) from exc
+    if len(raw) > limit:
+        raise JuesuanError(f"file is over the {limit}-byte bound for one document", path)
+    return raw
+
+
+def guess_encoding(raw: bytes) -> str | None:
+    """A human name for the encoding the bytes look like, or None (binary/unknown)."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(raw[:65536]))
+    names = [m.encoding for m in matches]
+    if names and names[0].startswith(("utf_16", "utf_32")):
+        parts = names[0].split("_")
+        return "UTF-" + "".join(parts[1:]).upper()
+    for n in names:
+        if n in _CHINESE:
+            return _CHINESE[n]
+    return names[0].upper().replace("_", "-") if names else None
+
+
+def decode(raw: bytes, path: Path) -> str:
+    """UTF-8 text (BOM dropped), or an error naming the encoding the bytes look like."""
+    if not raw.strip():
+        raise JuesuanError("empty file: nothing to read", path)
+    for bom, bom_name in _BOMS:
+        if raw.startswith(bom):
+            raise JuesuanError(f"{bom_name} text (byte-order mark); convert it, e.g. iconv -f {bom_name} -t UTF-8", path)
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        if exc.reason == "unexpected end of data" and exc.end >= len(raw):
+            raise JuesuanError(f"the file ends inside a UTF-8 character (byte {exc.start}): it was cut short; "
+                               "get the complete file", path, line) from exc
+        guess = guess_encoding(raw)
+        if guess is None:
+            raise JuesuanError(f"binary or unknown encoding (byte {exc.start} is not UTF-8); "
+                               "convert the document to UTF-8 text first", path, line) from exc
+        raise JuesuanError(f"not UTF-8 text (byte {exc.start}); it looks like {guess}; convert it, "
+                           f"e.g. iconv -f {guess} -t UTF-8", path, line) from exc
+    if "\x00" in text:
+        wide = guess_encoding(raw)
+        if wide and wide.startswith(("UTF-16", "UTF-32")):
+            raise JuesuanError(f"{wide} text without a byte-order mark; convert it, e.g. iconv -f {wide} -t UTF-8", path)
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise JuesuanError("binary file (contains NUL bytes); convert the document to plain text first", path, line)
+    return text
+
+
+def read_text(path: Path) -> str:
+    """A source's text, or an error that says what is wrong with the file."""
+    return decode(read_bytes(path), path)
+
+
+def hint_name(raw: bytes) -> str:
+    """Kept for callers of the old API: the encoding's name, or ENCODING."""
+    return guess_encoding(raw) or "ENCODING"
+
 
 @dataclass
 class Source:
+    """One listed document. `text` is read on demand when the source was loaded
+    lazily, so a build over many documents holds one text at a time."""
+
     row: dict[str, str]
     path: Path
-    text: str
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is not None:
+            return self._text
+        raw = read_bytes(self.path)
+        if hashlib.sha256(raw).hexdigest() != self.row["sha256"]:   # changed since load_sources checked it
+            raise JuesuanError("changed while the build was reading it (hash differs from sources.csv)", self.path)
+        return decode(raw, self.path)
 
     @property
     def doc_id(self) -> str:
@@ -34,45 +156,9 @@ class Source:
         return int(self.row["fiscal_year"])
 
 
-def read_text(path: Path) -> str:
-    """A source's text, or an error that says what is wrong with the file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise JuesuanError("file not found", path) from exc
-    except IsADirectoryError as exc:
-        raise JuesuanError("is a directory, not a text file", path) from exc
-    if not raw.strip():
-        raise JuesuanError("empty file: nothing to read", path)
-    if b"\x00" in raw[:8192]:
-        raise JuesuanError("binary file (contains NUL bytes); convert the document to plain text first", path)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        hint = _guess_encoding(raw)
-        raise JuesuanError(
-            f"not UTF-8 text (byte {exc.start}){hint}; convert it, e.g. iconv -f {hint_name(raw)} -t UTF-8",
-            path, line,
-        ) from exc
-
-
-def hint_name(raw: bytes) -> str:
-    for enc in ("gb18030", "big5", "utf-16"):
-        try:
-            raw.decode(enc)
-            return enc.upper()
-        except UnicodeDecodeError:
-            continue
-    return "ENCODING"
-
-
-def _guess_encoding(raw: bytes) -> str:
-    name = hint_name(raw)
-    return "" if name == "ENCODING" else f"; it looks like {name}"
-
-
-def load_sources(csv_path: Path = SOURCES_CSV, root: Path = SOURCES) -> list[Source]:
+def load_sources(csv_path: Path = SOURCES_CSV, root: Path = SOURCES, lazy: bool = False) -> list[Source]:
+    """Every listed source, checked against its recorded hash and size and decoded
+    once (so a bad file stops the build before anything is written)."""
     rows = read_csv(csv_path, COLUMNS)
     seen: set[str] = set()
     out = []
@@ -85,9 +171,11 @@ def load_sources(csv_path: Path = SOURCES_CSV, root: Path = SOURCES) -> list[Sou
         if not row["fiscal_year"].isdigit():
             raise JuesuanError(f"fiscal_year '{row['fiscal_year']}' is not a year", csv_path, line)
         path = root / row["file"]
+        if "/" in row["file"] or row["file"].startswith("."):
+            raise JuesuanError(f"file '{row['file']}' must be a plain file name in {root}", csv_path, line)
         if not path.exists():
             raise JuesuanError(f"source file {row['file']} listed for '{doc_id}' does not exist", csv_path, line)
-        raw = path.read_bytes()
+        raw = read_bytes(path)
         digest = hashlib.sha256(raw).hexdigest()
         if digest != row["sha256"]:
             raise JuesuanError(
@@ -97,5 +185,6 @@ def load_sources(csv_path: Path = SOURCES_CSV, root: Path = SOURCES) -> list[Sou
             )
         if str(len(raw)) != row["bytes"]:
             raise JuesuanError(f"size mismatch for {row['file']}: recorded {row['bytes']}, file has {len(raw)}", csv_path, line)
-        out.append(Source(row, path, read_text(path)))
+        text = decode(raw, path)
+        out.append(Source(row, path, None if lazy else text))
     return out

@@ -82,7 +82,7 @@ def test_failed_build_leaves_previous_package(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in DATA.glob("*.csv")}
     csv_path, root = _sources_copy(tmp_path)
     (root / "pingchang-2019.txt").write_text("tampered", encoding="utf-8")
-    monkeypatch.setattr(build_mod, "load_sources", lambda: load_sources(csv_path, root))
+    monkeypatch.setattr(build_mod, "load_sources", lambda **kw: load_sources(csv_path, root, **kw))
     out_dir = tmp_path / "out"
     (out_dir / "data").mkdir(parents=True)
     for name, data in before.items():

@@ -1,26 +1,35 @@
 """Build the Frictionless data package: data/*.csv and datapackage.json.
 
-Everything is computed in memory first and written only when all of it
-succeeded; each file is then replaced atomically, so a failed build leaves
-the previous package as it was.
+Order of work, so that bad input never touches the committed package:
+1. every input is checked against its schema (inputs.py) and the sources
+   against their hashes — nothing is written yet;
+2. documents are read one at a time (extract, merge the curated facts, rows);
+3. the tables are streamed into a staging directory and the whole set is
+   swapped in as one transaction (staging.py); datapackage.json, which records
+   every table's size and SHA-256, is renamed last and is the generation marker.
 """
 from __future__ import annotations
 
-import hashlib
 import json
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from juesuan.classification import load_classification
-from juesuan.csvio import atomic_write, csv_bytes, read_csv
+from juesuan.csvio import CsvSink, read_csv
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import MEASURES, Fact, extract
 from juesuan.extract.lexicon import LEXICON_PATH, default_lexicon
+from juesuan.package.curated import known_units, printed_sign_error, unit_error
+from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
 from juesuan.schema import RESOURCES_YML, load_resources  # noqa: F401  (kept importable from here)
 from juesuan.sources import Source, load_sources
+from juesuan.staging import Staging, _crash_point
 
 
 def columns(spec: dict[str, Any], name: str) -> list[str]:
@@ -33,8 +42,22 @@ def fmt_decimal(d: Decimal | None) -> str:
     return format(d, "f")
 
 
-def line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line starts: one pass, then every lookup is a bisect."""
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
+def line_of(text: str, offset: int, starts: list[int] | None = None) -> int:
+    """1-based line of `offset` (pass `starts` from line_starts() when asking many times)."""
+    if starts is None:
+        return text.count("\n", 0, offset) + 1
+    return bisect_right(starts, offset)
 
 
 CURATED_COLUMNS = (
@@ -43,9 +66,12 @@ CURATED_COLUMNS = (
 )
 
 
-def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CURATED_FACTS_CSV) -> list[Fact]:
-    """Hand-entered facts; each must point at text that says exactly its value."""
+def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CURATED_FACTS_CSV,
+                  texts: Mapping[str, str] | None = None) -> list[Fact]:
+    """Hand-entered facts; each must point at text that prints exactly its value:
+    the same digits, the same sign and a unit printed with it."""
     out = []
+    units = known_units(default_lexicon())
     for row in read_csv(path, CURATED_COLUMNS):
         line = int(row["_line"])
         doc_id = row["doc_id"]
@@ -62,15 +88,17 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
             cs, ce, vs, ve = (int(row[k]) for k in ("char_start", "char_end", "value_start", "value_end"))
         except (InvalidOperation, ValueError) as exc:
             raise JuesuanError(f"bad number in row: {exc}", path, line) from exc
-        text = sources[doc_id].text
-        printed = text[vs:ve].replace(",", "")
-        if printed.lstrip("-") != row["value"].lstrip("-"):
-            raise JuesuanError(
-                f"value {row['value']} is not what the source says at {vs}:{ve} ({text[vs:ve]!r})", path, line
-            )
+        text = texts[doc_id] if texts is not None else sources[doc_id].text
         if not (0 <= cs <= vs < ve <= ce <= len(text)):
-            raise JuesuanError("offsets must satisfy char_start <= value_start < value_end <= char_end", path, line)
+            raise JuesuanError("offsets must satisfy char_start <= value_start < value_end <= char_end "
+                               f"<= the document's length ({len(text)})", path, line)
+        problem = printed_sign_error(text, vs, ve, row["value"])
+        if problem:
+            raise JuesuanError(f"value {row['value']} is not what the source says at {vs}:{ve}: {problem}", path, line)
         unit = row["unit"]
+        problem = unit_error(text, cs, ce, ve, unit, units)
+        if problem:
+            raise JuesuanError(f"unit {unit!r}: {problem}", path, line)
         factors = default_lexicon().money_units
         decimals = len(row["value"].split(".", 1)[1]) if "." in row["value"] else 0
         out.append(Fact(
@@ -105,7 +133,7 @@ def merge_facts(extracted: list[Fact], curated: list[Fact]) -> list[Fact]:
     return out
 
 
-def fact_row(f: Fact, text: str) -> dict[str, object]:
+def fact_row(f: Fact, text: str, starts: list[int] | None = None) -> dict[str, object]:
     return {
         "fact_id": f.fact_id, "doc_id": f.doc_id, "metric": f.metric, "measure": f.measure,
         "value": fmt_decimal(f.value), "value_text": f.value_text, "unit": f.unit,
@@ -114,73 +142,126 @@ def fact_row(f: Fact, text: str) -> dict[str, object]:
         "function_level": f.function_level, "function_path": f.function_path,
         "base_metric": f.base_metric, "compared_year": f.compared_year or "",
         "char_start": f.char_start, "char_end": f.char_end, "value_start": f.value_start,
-        "value_end": f.value_end, "line": line_of(text, f.value_start), "quote": f.quote,
+        "value_end": f.value_end, "line": line_of(text, f.value_start, starts), "quote": f.quote,
         "section": f.section, "flags": ";".join(f.flags), "origin": f.origin, "note": f.note,
     }
 
 
 @dataclass
 class Package:
-    tables: dict[str, list[dict[str, object]]]
+    tables: dict[str, Iterable[dict[str, object]]]
     spec: dict[str, Any]
 
 
-def build_tables() -> Package:
+def _source_lines(sources: list[Source]) -> Iterator[dict[str, object]]:
+    """The source_text table, produced document by document while it is written
+    (never held whole: it is the largest table). CR of CRLF files is not part of a line's text."""
+    for s in sources:
+        pos = 0
+        text = s.text
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for n, line in enumerate(lines, start=1):
+            body = line[:-1] if line.endswith("\r") else line
+            yield {"doc_id": s.doc_id, "line": n, "char_start": pos, "char_end": pos + len(body), "text": body}
+            pos += len(line) + 1
+
+
+class SourceLines:
+    """A re-iterable view of the source_text rows (each pass re-reads the sources)."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self.sources = sources
+
+    def __iter__(self) -> Iterator[dict[str, object]]:
+        return _source_lines(self.sources)
+
+
+class SourceTexts(Mapping[str, str]):
+    """doc_id → text, read on demand and cached for a few documents only, so the
+    curated checks can look texts up without the build holding all of them."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self._by_id = {s.doc_id: s for s in sources}
+        self._cache: OrderedDict[str, str] = OrderedDict()
+
+    def __getitem__(self, doc_id: str) -> str:
+        if doc_id in self._cache:
+            self._cache.move_to_end(doc_id)
+            return self._cache[doc_id]
+        text = self._by_id[doc_id].text
+        self._cache[doc_id] = text
+        if len(self._cache) > 8:
+            self._cache.popitem(last=False)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def build_tables(check: bool = True) -> Package:
+    """Every table of the package. Inputs are checked against their schemas first;
+    documents are read one at a time (extract, merge curated facts, rows) and not kept."""
     spec = load_resources()
-    sources = load_sources()
+    if check:
+        check_inputs(spec)
+    loaded = load_sources(lazy=True)               # sources.csv order (the rules report in it)
+    sources = sorted(loaded, key=lambda s: s.doc_id)
     by_id = {s.doc_id: s for s in sources}
+    texts = SourceTexts(sources)
     metrics = read_csv(METRICS_CSV, columns(spec, "metrics"))
     metric_ids = {m["metric"] for m in metrics}
     entities = read_csv(ENTITIES_CSV, columns(spec, "entities"))
     classification = load_classification()
     lex = default_lexicon()
-
-    extracted: list[Fact] = []
-    for s in sources:
-        extracted.extend(extract(s.text, s.doc_id, lex, s.fiscal_year))
-    unknown = sorted({f.metric for f in extracted} - metric_ids)
-    if unknown:
-        raise JuesuanError(f"the lexicon names metrics missing from the vocabulary: {', '.join(unknown)}", LEXICON_PATH)
-    facts = merge_facts(extracted, curated_facts(by_id, metric_ids))
+    curated_by_doc: dict[str, list[Fact]] = {}
+    for c in curated_facts(by_id, metric_ids, texts=texts):
+        curated_by_doc.setdefault(c.doc_id, []).append(c)
 
     entity_names = {e["entity_id"]: e["name"] for e in entities}
-    per_doc: dict[str, int] = {}
-    for f in facts:
-        per_doc[f.doc_id] = per_doc.get(f.doc_id, 0) + 1
+    fact_rows: list[dict[str, object]] = []
+    all_facts: list[Fact] = []
     documents = []
-    source_text = []
-    for s in sorted(sources, key=lambda s: s.doc_id):
-        row: dict[str, Any] = {k: v for k, v in s.row.items() if not k.startswith("_")}
-        row["label"] = f"{entity_names.get(row['entity_id'], row['entity_id'])} {row['fiscal_year']}"
-        row["chars"] = len(s.text)
-        row["lines"] = s.text.count("\n") + (0 if s.text.endswith("\n") else 1)
-        row["facts"] = per_doc.get(s.doc_id, 0)
+    for s in sources:
+        text = s.text
+        extracted = extract(text, s.doc_id, lex, s.fiscal_year)
+        unknown = sorted({f.metric for f in extracted} - metric_ids)
+        if unknown:
+            raise JuesuanError(f"the lexicon names metrics missing from the vocabulary: {', '.join(unknown)}", LEXICON_PATH)
+        facts = merge_facts(extracted, curated_by_doc.get(s.doc_id, []))
+        starts = line_starts(text)
+        fact_rows.extend(fact_row(f, text, starts) for f in facts)
+        all_facts.extend(facts)
+        row: dict[str, object] = {k: v for k, v in s.row.items() if not k.startswith("_")}
+        row["label"] = f"{entity_names.get(s.row['entity_id'], s.row['entity_id'])} {s.row['fiscal_year']}"
+        row["chars"] = len(text)
+        row["lines"] = text.count("\n") + (0 if text.endswith("\n") else 1)
+        row["facts"] = len(facts)
         documents.append(row)
-        pos = 0
-        for n, line in enumerate(s.text.split("\n"), start=1):
-            if n == len(s.text.split("\n")) and line == "":
-                break
-            source_text.append({"doc_id": s.doc_id, "line": n, "char_start": pos, "char_end": pos + len(line), "text": line})
-            pos += len(line) + 1
     from juesuan.package.curated import classification_tables, line_items, load_indicators, load_scores
     from juesuan.rules.tables import rule_tables
 
-    fact_rows = [fact_row(f, by_id[f.doc_id].text) for f in facts]
-    texts = {s.doc_id: s.text for s in sources}
     indicators = load_indicators(texts, metric_ids)
     scores, totals = load_scores(texts)
-    rule_rows = rule_tables(facts, sources, classification, indicators, scores, totals)
+    rule_rows = rule_tables(all_facts, loaded, classification, indicators, scores, totals)
     codes, names = classification_tables(classification)
+    items_sum: dict[str, Decimal] = {}
+    for x in scores:
+        items_sum[x["doc_id"]] = items_sum.get(x["doc_id"], Decimal(0)) + x["points_given"]
     for t in totals:
-        t["items_sum"] = sum((x["points_given"] for x in scores if x["doc_id"] == t["doc_id"]), Decimal(0))
-    tables = {
+        t["items_sum"] = items_sum.get(t["doc_id"], Decimal(0))
+    tables: dict[str, Iterable[dict[str, object]]] = {
         "documents": documents,
         "entities": [{k: v for k, v in e.items() if k != "_line"} for e in entities],
         "metrics": [{k: v for k, v in m.items() if k != "_line"} for m in metrics],
         "classification": codes,
         "classification_names": names,
         "facts": fact_rows,
-        "source_text": source_text,
+        "source_text": SourceLines(sources),
         "line_items": line_items(fact_rows),
         "performance_indicators": indicators,
         "score_items": scores,
@@ -190,7 +271,8 @@ def build_tables() -> Package:
     return Package(tables, spec)
 
 
-def descriptor(pkg: Package, payloads: dict[str, bytes]) -> dict[str, Any]:
+def descriptor(pkg: Package, digests: dict[str, tuple[int, str]]) -> dict[str, Any]:
+    """datapackage.json: the schemas plus each table's size and SHA-256 (`digests`)."""
     spec = pkg.spec
     desc: dict[str, Any] = dict(spec["package"])
     desc["$schema"] = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -205,31 +287,41 @@ def descriptor(pkg: Package, payloads: dict[str, bytes]) -> dict[str, Any]:
         schema: dict[str, Any] = {"fields": fields, "primaryKey": res["primaryKey"], "missingValues": [""]}
         if res.get("foreignKeys"):
             schema["foreignKeys"] = res["foreignKeys"]
-        data = payloads[name]
+        size, sha = digests[name]
         resources.append({
             "name": name, "type": "table", "path": f"data/{name}.csv", "scheme": "file", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8", "title": res["title"], "description": res["description"],
-            "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "schema": schema,
+            "bytes": size, "hash": "sha256:" + sha, "schema": schema,
         })
     desc["resources"] = resources
     return desc
 
 
 def write_package(pkg: Package, data_dir: Path = DATA, descriptor_path: Path = DATAPACKAGE) -> dict[str, Path]:
-    payloads = {
-        name: csv_bytes(columns(pkg.spec, name), pkg.tables[name]) for name in pkg.spec["resources"]
-    }
-    desc = json.dumps(descriptor(pkg, payloads), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-    written = {}
-    for name, data in payloads.items():
-        target = data_dir / f"{name}.csv"
-        atomic_write(target, data)
-        written[name] = target
-    atomic_write(descriptor_path, desc)
-    written["datapackage"] = descriptor_path
+    """Stream every table into a staging directory, then swap the set in at once
+    (datapackage.json last). Nothing under data_dir changes unless all of it was written."""
+    staging = Staging(descriptor_path.parent, "package")
+    try:
+        written: dict[str, Path] = {}
+        digests: dict[str, tuple[int, str]] = {}
+        for name in pkg.spec["resources"]:
+            target = data_dir / f"{name}.csv"
+            sink = CsvSink(staging.path(target), columns(pkg.spec, name))
+            for row in pkg.tables[name]:
+                sink.write(row)
+            sink.close()
+            digests[name] = (sink.bytes, sink.sha256.hexdigest())
+            written[name] = target
+            _crash_point(f"package-after-{name}")
+        desc = json.dumps(descriptor(pkg, digests), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        staging.write(descriptor_path, desc)
+        written["datapackage"] = descriptor_path
+        staging.commit()
+    except BaseException:
+        staging.abort()
+        raise
     return written
 
 
 def build(data_dir: Path = DATA, descriptor_path: Path = DATAPACKAGE) -> dict[str, Path]:
     return write_package(build_tables(), data_dir, descriptor_path)
-

@@ -8,7 +8,9 @@ in curation stops the build with the file and line of the bad row.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import OrderedDict
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,8 +30,65 @@ SCORE_COLUMNS = ("doc_id", "item", "level1", "level1_max", "level2", "level2_max
                  "points_given", "line", "note")
 TOTAL_COLUMNS = ("doc_id", "total_stated", "line", "note")
 
+MINUS = "-−－"   # ASCII hyphen-minus, U+2212, full-width
+SIGNED_NUMBER = re.compile(rf"(?<![\d.])[{MINUS}]?\d+(?:\.\d+)?(?![\d])(?!\.\d)")
+
+
+def printed(text: str) -> str:
+    """A span as a reader sees the number in it: full-width folded (NFKC), no spaces,
+    line breaks or grouping commas (a PDF conversion breaks numbers across lines)."""
+    return re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", text))
+
+
+def printed_sign_error(text: str, start: int, end: int, value: str) -> str:
+    """Why the value is not what text[start:end] prints (digits AND sign), or ''."""
+    span = printed(text[start:end])
+    before = text[max(0, start - 3):start].rstrip()
+    negative_printed = span[:1] in MINUS or (span[:1].isdigit() and before[-1:] in MINUS)
+    digits = span.lstrip(MINUS)
+    if digits != value.lstrip("-"):
+        return f"the source prints {text[start:end]!r}"
+    if value.startswith("-") != negative_printed:
+        return (f"the sign differs: the source prints {text[max(0, start - 1):end]!r} "
+                f"({'negative' if negative_printed else 'no minus sign'})")
+    return ""
+
+
+def known_units(lex: Any) -> set[str]:
+    """Every unit the lexicon knows (money, percent, counts)."""
+    out = set(getattr(lex, "money_units", {}))
+    out |= set(getattr(lex, "percent_units", ())) | set(getattr(lex, "count_units_all", ()))
+    return out
+
+
+def unit_error(text: str, start: int, end: int, value_end: int, unit: str, units: set[str]) -> str:
+    """Why `unit` is not printed with the figure, or ''. A unit counts as printed right
+    after the number or as a bracketed header inside the quote (flattened tables)."""
+    if not unit:
+        return ""
+    if unit not in units:
+        return f"not a unit of the genre (known: {', '.join(sorted(units))})"
+    after = printed(text[value_end:value_end + 12])
+    if after.startswith(unit):
+        return ""
+    quote = printed(text[start:end]).replace("（", "(").replace("）", ")")
+    if f"({unit})" in quote:
+        return ""
+    return f"not printed after the number (the source has {text[value_end:value_end + 6]!r}) nor as a (unit) header in the quote"
+
+
+def token_printed(needle: str, haystack: str) -> bool:
+    """Whether `needle` is printed in `haystack` as a whole token: '47.2' is not printed
+    in '-47.2', '147.2' or '47.25'."""
+    n, h = printed(needle), printed(haystack)
+    if not n:
+        return True
+    lead = "" if not n[:1].isdigit() else rf"(?<![\d.{MINUS}])"
+    trail = "" if not n[-1:].isdigit() else r"(?!\d)(?!\.\d)"
+    return re.search(lead + re.escape(n) + trail, h) is not None
+
+
 VALUE = re.compile(r"^(?P<op>≥|≤|>|<|=|不低于|不高于|达)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>万人|万元|%|月|人|个|家|次|天|分)?$")
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _squash(s: str) -> str:
@@ -67,24 +126,38 @@ def meets(target: dict[str, Any], actual: dict[str, Any], target_text: str, actu
     return "unknown"
 
 
+class _Lines:
+    """Each document split into lines once (not once per curated row)."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.texts = texts
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, doc_id: str) -> list[str]:
+        if doc_id not in self.cache:
+            self.cache[doc_id] = self.texts[doc_id].split("\n")
+        return self.cache[doc_id]
+
+
 def _line(text_lines: list[str], n: int, path: Path, row_line: int) -> str:
     if not 1 <= n <= len(text_lines):
         raise JuesuanError(f"line {n} is outside the source document", path, row_line)
     return text_lines[n - 1]
 
 
-def load_indicators(texts: dict[str, str], metrics: set[str], path: Path = INDICATORS_CSV) -> list[dict[str, Any]]:
+def load_indicators(texts: Mapping[str, str], metrics: set[str], path: Path = INDICATORS_CSV) -> list[dict[str, Any]]:
     out = []
+    doc_lines = _Lines(texts)
     for r in read_csv(path, INDICATOR_COLUMNS):
         ln = int(r["_line"])
         if r["doc_id"] not in texts:
             raise JuesuanError(f"unknown doc_id '{r['doc_id']}'", path, ln)
         if r["metric"] and r["metric"] not in metrics:
             raise JuesuanError(f"unknown metric '{r['metric']}'", path, ln)
-        lines = texts[r["doc_id"]].split("\n")
+        lines = doc_lines(r["doc_id"])
         for col, lcol in (("target_text", "target_line"), ("actual_text", "actual_line")):
             src = _line(lines, int(r[lcol]), path, ln)
-            if _squash(r[col]) not in _squash(src):
+            if not token_printed(r[col], src):
                 raise JuesuanError(f"{col} '{r[col]}' is not what line {r[lcol]} of {r['doc_id']} says ({src.strip()!r})", path, ln)
         t, a = parse_value(r["target_text"]), parse_value(r["actual_text"])
         out.append({
@@ -107,22 +180,23 @@ def _near(lines: list[str], line: int, pattern: str, before: int = 12, after: in
 
 
 def load_scores(
-    texts: dict[str, str], path: Path = SCORES_CSV, totals_path: Path = TOTALS_CSV
+    texts: Mapping[str, str], path: Path = SCORES_CSV, totals_path: Path = TOTALS_CSV
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     items = []
+    doc_lines = _Lines(texts)
     for r in read_csv(path, SCORE_COLUMNS):
         ln = int(r["_line"])
         if r["doc_id"] not in texts:
             raise JuesuanError(f"unknown doc_id '{r['doc_id']}'", path, ln)
-        lines = texts[r["doc_id"]].split("\n")
+        lines = doc_lines(r["doc_id"])
         src = _line(lines, int(r["line"]), path, ln)
-        if r["points_given"] not in NUMBER.findall(src):
+        if r["points_given"] not in SIGNED_NUMBER.findall(printed(src)):
             raise JuesuanError(
                 f"points_given {r['points_given']} is not printed on line {r['line']} of {r['doc_id']} ({src.strip()[:60]!r})", path, ln
             )
         for col in ("level1_max", "level2_max", "level3_max"):
-            printed = rf"\(?{re.escape(r[col])}\)?分|\({re.escape(r[col])}\)"
-            if r[col] and not _near(lines, int(r["line"]), printed, before={"level1_max": 400, "level2_max": 60}.get(col, 12)):
+            pattern = rf"\(?{re.escape(r[col])}\)?分|\({re.escape(r[col])}\)"
+            if r[col] and not _near(lines, int(r["line"]), pattern, before={"level1_max": 400, "level2_max": 60}.get(col, 12)):
                 raise JuesuanError(f"{col} {r[col]} is not printed as '{r[col]}分' near line {r['line']} of {r['doc_id']}", path, ln)
         items.append({
             "score_id": f"{r['doc_id']}:{int(r['item']):02d}", "doc_id": r["doc_id"], "item": int(r["item"]),
@@ -136,8 +210,8 @@ def load_scores(
         ln = int(r["_line"])
         if r["doc_id"] not in texts:
             raise JuesuanError(f"unknown doc_id '{r['doc_id']}'", totals_path, ln)
-        src = _line(texts[r["doc_id"]].split("\n"), int(r["line"]), totals_path, ln)
-        if f"{r['total_stated']}分" not in _squash(src):
+        src = _line(doc_lines(r["doc_id"]), int(r["line"]), totals_path, ln)
+        if not token_printed(f"{r['total_stated']}分", src):
             raise JuesuanError(f"total {r['total_stated']} is not printed on line {r['line']} of {r['doc_id']}", totals_path, ln)
         totals.append({"doc_id": r["doc_id"], "total_stated": Decimal(r["total_stated"]), "line": int(r["line"]), "note": r["note"]})
     return items, totals

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from juesuan.csvio import replace_dir
+from juesuan.csvio import DIR_MODE, FILE_MODE
 from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA
 from juesuan.publish.views import VIEWS
@@ -20,17 +20,21 @@ from juesuan.publish.views import VIEWS
 TYPE_MAP = {"string": "VARCHAR", "integer": "BIGINT", "year": "INTEGER", "date": "DATE", "number": "DECIMAL(18,4)", "boolean": "BOOLEAN"}
 
 
-def duckdb_type(field: dict) -> str:
+def duckdb_type(field: dict[str, Any]) -> str:
     return field.get("sql") or TYPE_MAP[field["type"]]
 
 
 def build_duckdb(data_dir: Path = DATA, out: Path = BUILD / "juesuan.duckdb", parquet_dir: Path = BUILD / "parquet") -> Path:
+    """Write the DuckDB file and the Parquet exports at the given paths. Callers that
+    replace a served build pass paths inside a staging directory (databases.py):
+    atomicity is the output set's, not this function's."""
     spec = load_resources()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".duckdb-", dir=out.parent))
+    for stale in (out, out.with_name(out.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(out))
+    con.execute("SET enable_progress_bar = false")   # a build prints results, not terminal animations
     try:
-        tmp_db = tmp_dir / out.name
-        con = duckdb.connect(str(tmp_db))
         for name, res in spec["resources"].items():
             cols = ", ".join(f'"{f["name"]}" {duckdb_type(f)}' for f in res["fields"])
             pk = ", ".join(f'"{k}"' for k in res["primaryKey"])
@@ -43,13 +47,16 @@ def build_duckdb(data_dir: Path = DATA, out: Path = BUILD / "juesuan.duckdb", pa
             )
         for view_name, sql in VIEWS.items():
             con.execute(f'CREATE VIEW "{view_name}" AS {sql}')
-        pq_tmp = tmp_dir / "parquet"
-        pq_tmp.mkdir()
+        if parquet_dir.exists():
+            shutil.rmtree(parquet_dir)
+        parquet_dir.mkdir(parents=True)
+        os.chmod(parquet_dir, DIR_MODE)
         for name in spec["resources"]:
-            con.execute(f"COPY \"{name}\" TO '{pq_tmp / (name + '.parquet')}' (FORMAT parquet)")
-        con.close()
-        os.replace(tmp_db, out)
-        replace_dir(pq_tmp, parquet_dir)
+            target = parquet_dir / f"{name}.parquet"
+            con.execute(f"COPY \"{name}\" TO '{target}' (FORMAT parquet)")
+            os.chmod(target, FILE_MODE)
+        con.execute("CHECKPOINT")
     finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        con.close()
+    os.chmod(out, FILE_MODE)
     return out

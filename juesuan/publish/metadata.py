@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from juesuan.csvio import atomic_write
 from juesuan.package.build import load_resources
+from juesuan.package.inputs import load_checked_yaml
 from juesuan.paths import BUILD, METADATA_YML
 
 
 def merged_metadata(path: Path = METADATA_YML) -> dict[str, Any]:
-    meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+    meta = load_checked_yaml(path)
     spec = load_resources()
     db = meta.setdefault("databases", {}).setdefault("juesuan", {})
     tables = db.setdefault("tables", {})

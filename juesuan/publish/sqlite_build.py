@@ -13,14 +13,15 @@ source lines for such terms; the corpus is small enough for a scan.
 from __future__ import annotations
 
 import os
-import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 import yaml
 
-from juesuan.csvio import read_csv
+from juesuan.csvio import FILE_MODE, iter_csv
 from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, METADATA_YML
 from juesuan.publish.views import VIEWS
@@ -28,7 +29,7 @@ from juesuan.publish.views import VIEWS
 INDEXES_YML = Path(__file__).with_name("indexes.yml")
 
 
-def _convert(field: dict, value: str) -> object:
+def _convert(field: dict[str, Any], value: str) -> object:
     if value == "":
         return None
     t = field["type"]
@@ -41,7 +42,7 @@ def _convert(field: dict, value: str) -> object:
     return value
 
 
-def creation_order(resources: dict) -> list[str]:
+def creation_order(resources: dict[str, Any]) -> list[str]:
     """Referenced tables first, so foreign keys can be declared."""
     done: list[str] = []
 
@@ -96,47 +97,55 @@ def create_indexes(db: sqlite_utils.Database, declared: Path = INDEXES_YML,
     return created
 
 
+def _rows(path: Path, fields: list[dict[str, Any]], text_copies: list[str]) -> Iterator[tuple[object, ...]]:
+    """Typed rows streamed from a package CSV: the fields, then the `<name>_text` copies."""
+    names = [f["name"] for f in fields]
+    for raw in iter_csv(path, names):
+        yield tuple(_convert(f, raw[f["name"]]) for f in fields) + tuple(raw[n] or None for n in text_copies)
+
+
 def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Path:
+    """Write the SQLite file at `out`. Every table is filled inside ONE transaction
+    with executemany (no journal: the file is new and, when it replaces a served
+    build, lives in a staging directory until the whole set is complete)."""
     spec = load_resources()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".juesuan-", suffix=".db", dir=out.parent)
-    os.close(fd)
-    os.unlink(tmp_name)
-    tmp = Path(tmp_name)
-    try:
-        db = sqlite_utils.Database(tmp)
-        for name in creation_order(spec["resources"]):
-            res = spec["resources"][name]
-            fields = res["fields"]
-            names = [f["name"] for f in fields]
-            coltypes: dict[str, type] = {}
-            for f in fields:
-                coltypes[f["name"]] = {"integer": int, "year": int, "number": float, "boolean": int}.get(f["type"], str)
-                if f["type"] == "number" and f"{f['name']}_text" not in names:
-                    coltypes[f"{f['name']}_text"] = str
-            rows = []
-            for raw in read_csv(data_dir / f"{name}.csv", names):
-                row = {f["name"]: _convert(f, raw[f["name"]]) for f in fields}
-                for f in fields:
-                    if f["type"] == "number" and f"{f['name']}_text" not in names:
-                        row[f"{f['name']}_text"] = raw[f["name"]] or None
-                rows.append(row)
-            fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
-                   for fk in res.get("foreignKeys", [])]
-            db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
-                            foreign_keys=fks)
-            db.table(name).insert_all(rows)
-            for fk in fks:
-                db.table(name).create_index([fk[0]], if_not_exists=True)
-        create_indexes(db)
-        db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
-        db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
-        for view_name, sql in VIEWS.items():
-            db.create_view(view_name, sql)
-        db.vacuum()
-        db.close()
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    for stale in (out, out.with_name(out.name + "-journal"), out.with_name(out.name + "-wal")):
+        stale.unlink(missing_ok=True)
+    db = sqlite_utils.Database(out)
+    conn = db.conn
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    for name in creation_order(spec["resources"]):
+        res = spec["resources"][name]
+        fields = res["fields"]
+        names = [f["name"] for f in fields]
+        coltypes: dict[str, type] = {}
+        text_copies = []
+        for f in fields:
+            coltypes[f["name"]] = {"integer": int, "year": int, "number": float, "boolean": int}.get(f["type"], str)
+        for f in fields:
+            if f["type"] == "number" and f"{f['name']}_text" not in names:
+                coltypes[f"{f['name']}_text"] = str
+                text_copies.append(f["name"])
+        fks = [(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0])
+               for fk in res.get("foreignKeys", [])]
+        db.table(name).create(coltypes, pk=res["primaryKey"] if len(res["primaryKey"]) > 1 else res["primaryKey"][0],
+                        foreign_keys=fks)
+        all_cols = names + [f"{n}_text" for n in text_copies]
+        sql = (f'INSERT INTO "{name}" ({", ".join(chr(34) + c + chr(34) for c in all_cols)}) '
+               f'VALUES ({", ".join("?" for _ in all_cols)})')
+        conn.executemany(sql, _rows(data_dir / f"{name}.csv", fields, text_copies))
+        for fk in fks:
+            db.table(name).create_index([fk[0]], if_not_exists=True)
+    conn.execute("COMMIT")
+    create_indexes(db)
+    db.table("source_text").enable_fts(["text"], tokenize="trigram", create_triggers=False)
+    db.table("facts").enable_fts(["quote"], tokenize="trigram", create_triggers=False)
+    for view_name, sql in VIEWS.items():
+        db.create_view(view_name, sql)
+    db.vacuum()
+    db.close()
+    os.chmod(out, FILE_MODE)
     return out

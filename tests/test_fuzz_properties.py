@@ -1,0 +1,83 @@
+"""Invariants of extraction under random Unicode and under mutations of real genre
+lines (the generators of `make fuzz`, driven by hypothesis so failures shrink):
+no exception; every quote IS the text at its span; the number's span lies in the
+quote and prints the value (as validate's provenance check reads it).
+
+Numbers are kept within 18 significant digits, the package's DECIMAL(18,4)
+domain; `make fuzz` goes beyond it and prints what happens there."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from juesuan.bench.fuzz import FULL_WIDTH, NOISE, genre_lines
+from juesuan.extract import default_lexicon, extract
+from juesuan.package.curated import MINUS, printed
+from juesuan.validate import number_reads_as
+
+LEX = default_lexicon()
+LINES = genre_lines()
+
+
+def _check(text: str) -> None:
+    facts = extract(text, "p", LEX, 2021)
+    for f in facts:
+        assert text[f.char_start:f.char_end] == f.quote
+        assert 0 <= f.char_start <= f.value_start < f.value_end <= f.char_end <= len(text)
+        span = text[f.value_start:f.value_end]
+        assert number_reads_as(span, f.value_text), (span, f.value_text)
+        assert Decimal(printed(f.value_text).lstrip(MINUS)) == f.value.copy_abs(), (f.value, f.value_text)
+
+
+any_unicode = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_unicode)
+def test_random_unicode(text):
+    _check(text)
+
+
+@st.composite
+def mutated_genre(draw) -> str:
+    lines = draw(st.lists(st.sampled_from(LINES), min_size=1, max_size=4))
+    text = "\n".join(lines)
+    for _ in range(draw(st.integers(1, 5))):
+        i = draw(st.integers(0, len(text)))
+        j = min(len(text), i + draw(st.integers(0, 8)))
+        op = draw(st.sampled_from(["drop", "double", "break", "full", "minus", "noise", "chars", "comma"]))
+        if op == "drop":
+            text = text[:i] + text[j:]
+        elif op == "double":
+            text = text[:j] + text[i:j] + text[j:]
+        elif op == "break":
+            text = text[:i] + draw(st.sampled_from(["\n", " ", "\r\n", "\n\n"])) + text[i:]
+        elif op == "full":
+            text = text[:i] + text[i:j].translate(FULL_WIDTH) + text[j:]
+        elif op == "minus":
+            text = text[:i] + draw(st.sampled_from(list(MINUS))) + text[i:]
+        elif op == "noise":
+            text = text[:i] + draw(st.sampled_from(NOISE)) + text[i:]
+        elif op == "chars":
+            text = text[:i] + draw(st.text(max_size=4)) + text[i:]
+        else:
+            text = text[:i] + "," + text[i:]
+    return text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_genre())
+def test_mutated_genre_lines(text):
+    _check(text)
+
+
+def test_the_invariant_check_can_fail():
+    """The checker is not vacuous: a fact whose span was shifted is caught."""
+    from dataclasses import replace
+
+    text = "本年收入合计88.5万元。"
+    f = extract(text, "p", LEX, 2021)[0]
+    moved = replace(f, value_start=f.value_start + 1)
+    assert not number_reads_as(text[moved.value_start:moved.value_end], moved.value_text)
