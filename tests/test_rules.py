@@ -201,3 +201,14 @@ def test_two_completion_rates_of_one_actual_imply_two_budgets():
     checks = run(fact("three_public_total", "0.09"), fact("three_public_total", "89.47", "completion_pct", "%"),
                  fact("three_public_total", "0.09", line=5), fact("three_public_total", "89.5", "completion_pct", "%", line=5))
     assert outcome(checks, "implied_budget") == "pass_within_rounding"
+
+
+def test_spending_kinds_a_body_may_not_have_are_optional_parts():
+    # 本年支出合计1610.40 = 基本820.60 + 项目560.80 + 经营支出229.00
+    total, basic, project = fact("expenditure_total", "1610.40"), fact("expenditure_basic", "820.60"), fact("expenditure_project", "560.80")
+    assert outcome(run(total, basic, project, fact("expenditure_operating", "229.00")), "basic_plus_project") == "pass"
+    # without a 经营支出 the two kinds must make the whole: a shortfall is an error, not an omission
+    assert outcome(run(total, basic, project), "basic_plus_project") == "fail"
+    other_total = fact("expenditure_total", "1381.40", line=5)
+    assert outcome(run(other_total, fact("expenditure_basic", "820.60", line=5), fact("expenditure_project", "560.80", line=5)),
+                   "basic_plus_project") == "pass"

@@ -54,7 +54,9 @@ def serve_args(root: Path = ROOT, db: Path | None = None, metadata: Path | None 
             args[i + 1] = str(root / value)
         elif arg == "--static":
             name, _, path = value.partition(":")
-            args[i + 1] = f"{name}:{dist if dist and name == 'dist' else root / path}"
+            static = dist if dist and name == "dist" else root / path
+            static.mkdir(parents=True, exist_ok=True)  # a fresh clone has no build/dist yet; datasette refuses a missing dir
+            args[i + 1] = f"{name}:{static}"
     return args
 
 

@@ -237,7 +237,7 @@ def merge_rows(upper: list[Key], lower: list[Key]) -> list[Key]:
             filled.append(filled[-1])
         else:
             filled.append(k)
-    return [merge_levels(u, lo) for u, lo in zip(upper, filled)]
+    return [merge_levels(u, lo) for u, lo in zip(upper, filled, strict=False)]
 
 
 @dataclass

@@ -139,9 +139,9 @@ class RowReader(CellReader):
             cols = [k for k in header if k.role == "value"]
             label = self.row_label(row.cells[:numbers[0]], keys[:numbers[0]])
             first = next((i for i in range(numbers[0]) if row.cells[i].end > row.cells[i].start), numbers[0])
-            for col, idx in zip(cols, numbers):
+            for col, idx in zip(cols, numbers, strict=False):
                 self.emit(row.cells, first, idx, col, label, ("table_columns_by_count",))
-        elif not self.template([c for c, k in zip(row.cells, keys) if k.role != "empty"]):
+        elif not self.template([c for c, k in zip(row.cells, keys, strict=False) if k.role != "empty"]):
             self.pairs(row, keys)
 
     def aligned(self, row: Row, keys: list[Key], header: list[Key]) -> None:
@@ -175,7 +175,7 @@ class RowReader(CellReader):
                 width = len(t.items)
                 if len(nums) != width * len(measures):
                     continue
-                blocks = [dict(zip(t.items, nums[k * width:(k + 1) * width])) for k in range(len(measures))]
+                blocks = [dict(zip(t.items, nums[k * width:(k + 1) * width], strict=False)) for k in range(len(measures))]
                 if not all(_sums_hold(b, t.sums, decimals) for b in blocks):
                     continue
                 for k, measure in enumerate(measures):
@@ -201,11 +201,11 @@ class RowReader(CellReader):
     def row_label(self, cells: list[Cell], keys: list[Key]) -> Key:
         """The row's meaning: its own (last) label, a functional code from code
         cells (`2101101`, or `210 | 11 | 01`), the unit stated in any label cell."""
-        digits = "".join(self.compact(c) for c, k in zip(cells, keys) if k.role == "number")
+        digits = "".join(self.compact(c) for c, k in zip(cells, keys, strict=False) if k.role == "number")
         code = digits if digits.isdigit() and CODE_RE.fullmatch(digits) else ""
         if digits and not code:
             return Key(role="unknown")
-        named = [(c, k) for c, k in zip(cells, keys) if k.role not in ("empty", "number")]
+        named = [(c, k) for c, k in zip(cells, keys, strict=False) if k.role not in ("empty", "number")]
         unit = next((k.unit for _, k in named if k.unit), "")
         if not named:
             return Key(role="unknown") if code else replace(EMPTY, unit=unit)
@@ -239,7 +239,7 @@ class RowReader(CellReader):
             gkeys = self.keys(group)
             labels_ok = all(k.role != "empty" for k in gkeys[:n_labels]) and gkeys[n_labels - 1].role != "number"
             values_ok = all(k.role == "number" or (self.is_blank_value(c) and c.end > c.start)
-                            for k, c in zip(gkeys[n_labels:], group[n_labels:]))
+                            for k, c in zip(gkeys[n_labels:], group[n_labels:], strict=False))
             if not (labels_ok and values_ok):
                 break
             self.aligned(Row(group, group[0].start, group[-1].end), gkeys, header)

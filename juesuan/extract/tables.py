@@ -185,7 +185,7 @@ class TableReader(RowReader):
             return False
         first_num = next((n for n, k in enumerate(keys) if k.role == "number" and n > label_from), None)
         if not first_num or any(k.role != "number" and not self.is_blank_value(t)
-                                for k, t in zip(keys[first_num:], tokens[first_num:])):
+                                for k, t in zip(keys[first_num:], tokens[first_num:], strict=False)):
             return False
         nums = tokens[first_num:]
         columns = sum(1 for k in self.st.header if k.role == "value")

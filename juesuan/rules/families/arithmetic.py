@@ -23,6 +23,8 @@ class SumParams(Params):
     measure: str = "amount"
     #: the parts are the whole by definition, so a shortfall is an error; otherwise it is information
     exhaustive: bool = True
+    #: parts a document leaves out when they are zero (经营支出, 对附属单位补助支出): their absence is no gap
+    optional: list[Metric] = []
 
 
 def _as_printed_in(p: RF, unit: str) -> Interval:
@@ -85,7 +87,8 @@ def parts_sum(ctx: Context, doc: str, p: SumParams) -> list[Check]:
                         parts.append(cands[0])
                         break
             if parts:
-                out += sum_check(doc, p.rule, "parts_sum", total, parts, p.exhaustive, len(p.parts), p.severity)
+                expected = len([m for m in p.parts if m not in p.optional]) + len([x for x in parts if x.metric in p.optional])
+                out += sum_check(doc, p.rule, "parts_sum", total, parts, p.exhaustive, expected, p.severity)
     return out
 
 
