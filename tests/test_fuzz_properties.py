@@ -81,3 +81,15 @@ def test_the_invariant_check_can_fail():
     f = extract(text, "p", LEX, 2021)[0]
     moved = replace(f, value_start=f.value_start + 1)
     assert not number_reads_as(text[moved.value_start:moved.value_end], moved.value_text)
+
+
+def test_zero_width_characters_inside_a_number_read_and_verify():
+    """Word leaves U+200B / U+FEFF inside figures; the extractor reads through them and the
+    provenance check must agree with it (fuzz seeds 69682 found both disagreeing)."""
+    for inner in ("\u200b", "\ufeff"):
+        text = f"本年支出合计10{inner}6.8万元。"
+        facts = [f for f in extract(text, "zw", default_lexicon(), 2023) if f.measure == "amount"]
+        assert [f.value for f in facts] == [Decimal("106.8")]
+        f = facts[0]
+        assert printed(text[f.value_start:f.value_end]) == "106.8"
+        _check(text)

@@ -433,7 +433,7 @@ def _signed(value: Decimal, decimals: int, measure: str, sign: int | None, flags
     if sign == -1 and value < 0:
         flags.append("minus_after_decrease")   # 下降-5%: the printed sign is kept
         return value
-    return -value if sign == -1 else value
+    return value.copy_negate() if sign == -1 else value   # exact: unary minus rounds to the context precision (28 digits)
 
 
 def _list_follows(comp: str, end: int, sep: str) -> bool:

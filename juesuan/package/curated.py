@@ -36,8 +36,9 @@ SIGNED_NUMBER = re.compile(rf"(?<![\d.])[{MINUS}]?\d+(?:\.\d+)?(?![\d])(?!\.\d)"
 
 def printed(text: str) -> str:
     """A span as a reader sees the number in it: full-width folded (NFKC), no spaces,
-    line breaks or grouping commas (a PDF conversion breaks numbers across lines)."""
-    return re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", text))
+    line breaks, grouping commas or zero-width characters (a PDF conversion breaks numbers
+    across lines; Word leaves U+200B/U+FEFF inside them, and `\\s` does not match those)."""
+    return re.sub(r"[\s,，\u200b\u200c\u200d\u2060\ufeff]", "", unicodedata.normalize("NFKC", text))
 
 
 def printed_sign_error(text: str, start: int, end: int, value: str) -> str:
