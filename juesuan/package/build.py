@@ -108,6 +108,8 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
             compared_year=int(row["compared_year"]) if row["compared_year"] else None,
             char_start=cs, char_end=ce, value_start=vs, value_end=ve, quote=text[cs:ce],
             origin="curated", note=row["note"],
+            # a code the quote does not print was looked up from the heading, as the extractor flags it
+            flags=["code_from_classification"] if row["function_code"] and row["function_code"] not in text[cs:ce] else [],
         ))
     return out
 
