@@ -131,3 +131,18 @@ def test_curated_code_not_printed_is_flagged_as_looked_up():
     for f in coded:
         assert ("code_from_classification" in f.flags) == (f.function_code not in f.quote), (f.doc_id, f.quote)
     assert not any(f.flags for f in facts if not f.function_code)
+
+
+def test_curated_change_sign_follows_a_decrease_word():
+    """A fall is printed in words (减少 36680.54): the curated value must be negative there, and a bare
+    number with no such word stays positive."""
+    from juesuan.package.curated import printed_sign_error
+
+    text = "收入减少 36680.54 万元，支出增加 12.5 万元"
+    words = ("减少", "下降")
+    s = text.index("36680.54")
+    assert printed_sign_error(text, s, s + 8, "-36680.54", words) == ""
+    assert "sign differs" in printed_sign_error(text, s, s + 8, "36680.54", words)
+    assert "sign differs" in printed_sign_error(text, s, s + 8, "-36680.54")
+    t = text.index("12.5")
+    assert "sign differs" in printed_sign_error(text, t, t + 4, "-12.5", words)
