@@ -114,3 +114,35 @@ def test_curated_disagreeing_with_extracted_is_an_error():
     cur = replace(ex[0], value=ex[0].value + 1, origin="curated")
     with pytest.raises(JuesuanError, match="disagrees"):
         merge_facts(ex, [cur])
+
+
+def test_curated_code_not_printed_is_flagged_as_looked_up():
+    """A curated fact whose quote names a heading but prints no code carries `code_from_classification`,
+    as an extracted one does, so the children-to-parent rule does not count one heading twice."""
+    import csv
+
+    from juesuan.package.build import curated_facts
+
+    with open(DATA / "metrics.csv", encoding="utf-8", newline="") as fh:
+        metrics = {r["metric"] for r in csv.DictReader(fh)}
+    facts = curated_facts({s.doc_id: s for s in load_sources()}, metrics)
+    coded = [f for f in facts if f.function_code]
+    assert coded
+    for f in coded:
+        assert ("code_from_classification" in f.flags) == (f.function_code not in f.quote), (f.doc_id, f.quote)
+    assert not any(f.flags for f in facts if not f.function_code)
+
+
+def test_curated_change_sign_follows_a_decrease_word():
+    """A fall is printed in words (减少 36680.54): the curated value must be negative there, and a bare
+    number with no such word stays positive."""
+    from juesuan.package.curated import printed_sign_error
+
+    text = "收入减少 36680.54 万元，支出增加 12.5 万元"
+    words = ("减少", "下降")
+    s = text.index("36680.54")
+    assert printed_sign_error(text, s, s + 8, "-36680.54", words) == ""
+    assert "sign differs" in printed_sign_error(text, s, s + 8, "36680.54", words)
+    assert "sign differs" in printed_sign_error(text, s, s + 8, "-36680.54")
+    t = text.index("12.5")
+    assert "sign differs" in printed_sign_error(text, t, t + 4, "-12.5", words)

@@ -92,7 +92,9 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
         if not (0 <= cs <= vs < ve <= ce <= len(text)):
             raise JuesuanError("offsets must satisfy char_start <= value_start < value_end <= char_end "
                                f"<= the document's length ({len(text)})", path, line)
-        problem = printed_sign_error(text, vs, ve, row["value"])
+        decrease = tuple(w for w, cue in default_lexicon().cues.items() if cue.value == "decrease") \
+            if row["measure"].startswith("change_") else ()
+        problem = printed_sign_error(text, vs, ve, row["value"], decrease)
         if problem:
             raise JuesuanError(f"value {row['value']} is not what the source says at {vs}:{ve}: {problem}", path, line)
         unit = row["unit"]
@@ -108,6 +110,8 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
             compared_year=int(row["compared_year"]) if row["compared_year"] else None,
             char_start=cs, char_end=ce, value_start=vs, value_end=ve, quote=text[cs:ce],
             origin="curated", note=row["note"],
+            # a code the quote does not print was looked up from the heading, as the extractor flags it
+            flags=["code_from_classification"] if row["function_code"] and row["function_code"] not in text[cs:ce] else [],
         ))
     return out
 

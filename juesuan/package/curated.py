@@ -41,11 +41,16 @@ def printed(text: str) -> str:
     return re.sub(r"[\s,，\u200b\u200c\u200d\u2060\ufeff]", "", unicodedata.normalize("NFKC", text))
 
 
-def printed_sign_error(text: str, start: int, end: int, value: str) -> str:
-    """Why the value is not what text[start:end] prints (digits AND sign), or ''."""
+def printed_sign_error(text: str, start: int, end: int, value: str, decrease: tuple[str, ...] = ()) -> str:
+    """Why the value is not what text[start:end] prints (digits AND sign), or ''.
+
+    A negative value is printed either with a minus sign or, for a change, as a bare number right
+    after a decrease word (`decrease`, e.g. 减少 36680.54): the genre writes falls in words."""
     span = printed(text[start:end])
     before = text[max(0, start - 3):start].rstrip()
-    negative_printed = span[:1] in MINUS or (span[:1].isdigit() and before[-1:] in MINUS)
+    worded = text[max(0, start - 12):start].rstrip()
+    negative_printed = span[:1] in MINUS or (span[:1].isdigit() and (
+        before[-1:] in MINUS or any(worded.endswith(w) for w in decrease)))
     digits = span.lstrip(MINUS)
     if digits != value.lstrip("-"):
         return f"the source prints {text[start:end]!r}"
