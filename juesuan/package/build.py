@@ -11,7 +11,6 @@ Order of work, so that bad input never touches the committed package:
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from juesuan.csvio import CsvSink, read_csv
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import MEASURES, Fact, extract
 from juesuan.extract.lexicon import LEXICON_PATH, default_lexicon
+from juesuan.lines import LineIndex
 from juesuan.package.curated import known_units, printed_sign_error, unit_error
 from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
@@ -40,24 +40,6 @@ def fmt_decimal(d: Decimal | None) -> str:
     if d is None:
         return ""
     return format(d, "f")
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line starts: one pass, then every lookup is a bisect."""
-    starts = [0]
-    find = text.find
-    pos = find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = find("\n", pos + 1)
-    return starts
-
-
-def line_of(text: str, offset: int, starts: list[int] | None = None) -> int:
-    """1-based line of `offset` (pass `starts` from line_starts() when asking many times)."""
-    if starts is None:
-        return text.count("\n", 0, offset) + 1
-    return bisect_right(starts, offset)
 
 
 CURATED_COLUMNS = (
@@ -137,7 +119,7 @@ def merge_facts(extracted: list[Fact], curated: list[Fact]) -> list[Fact]:
     return out
 
 
-def fact_row(f: Fact, text: str, starts: list[int] | None = None) -> dict[str, object]:
+def fact_row(f: Fact, lines: LineIndex) -> dict[str, object]:
     return {
         "fact_id": f.fact_id, "doc_id": f.doc_id, "metric": f.metric, "measure": f.measure,
         "value": fmt_decimal(f.value), "value_text": f.value_text, "unit": f.unit,
@@ -146,7 +128,7 @@ def fact_row(f: Fact, text: str, starts: list[int] | None = None) -> dict[str, o
         "function_level": f.function_level, "function_path": f.function_path,
         "base_metric": f.base_metric, "compared_year": f.compared_year or "",
         "char_start": f.char_start, "char_end": f.char_end, "value_start": f.value_start,
-        "value_end": f.value_end, "line": line_of(text, f.value_start, starts), "quote": f.quote,
+        "value_end": f.value_end, "line": lines.line_of(f.value_start), "quote": f.quote,
         "section": f.section, "flags": ";".join(f.flags), "origin": f.origin, "note": f.note,
     }
 
@@ -237,8 +219,8 @@ def build_tables(check: bool = True) -> Package:
         if unknown:
             raise JuesuanError(f"the lexicon names metrics missing from the vocabulary: {', '.join(unknown)}", LEXICON_PATH)
         facts = merge_facts(extracted, curated_by_doc.get(s.doc_id, []))
-        starts = line_starts(text)
-        fact_rows.extend(fact_row(f, text, starts) for f in facts)
+        lines = LineIndex(text)
+        fact_rows.extend(fact_row(f, lines) for f in facts)
         all_facts.extend(facts)
         row: dict[str, object] = {k: v for k, v in s.row.items() if not k.startswith("_")}
         row["label"] = f"{entity_names.get(s.row['entity_id'], s.row['entity_id'])} {s.row['fiscal_year']}"
