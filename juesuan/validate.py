@@ -104,10 +104,10 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
 
     import duckdb
 
-    from juesuan.package.build import load_resources
     from juesuan.publish.databases import MANIFEST, package_errors, package_fingerprints
     from juesuan.publish.duckdb_build import duckdb_type
     from juesuan.publish.fingerprint import duckdb_differences, file_sha256, sqlite_fingerprint
+    from juesuan.schema import load_resources
 
     out = package_errors(data_dir, descriptor)
     if out:

@@ -27,7 +27,7 @@ from juesuan.lines import LineIndex
 from juesuan.package.curated import known_units, printed_sign_error, unit_error
 from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
-from juesuan.schema import RESOURCES_YML, load_resources  # noqa: F401  (kept importable from here)
+from juesuan.schema import load_resources
 from juesuan.sources import Source, load_sources
 from juesuan.staging import Staging, _crash_point
 

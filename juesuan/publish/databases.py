@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from juesuan.errors import JuesuanError
-from juesuan.package.build import load_resources
 from juesuan.package.inputs import load_checked_yaml
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, METADATA_YML
 from juesuan.publish.fingerprint import csv_fingerprint, file_sha256
+from juesuan.schema import load_resources
 from juesuan.staging import Staging, _crash_point
 
 MANIFEST = "manifest.json"

@@ -19,8 +19,8 @@ import zipfile
 from pathlib import Path
 
 from juesuan.csvio import replace_dir
-from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, ROOT
+from juesuan.schema import load_resources
 
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 BOM = "\ufeff".encode("utf-8")

@@ -13,9 +13,9 @@ from typing import Any
 import duckdb
 
 from juesuan.csvio import DIR_MODE, FILE_MODE
-from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA
 from juesuan.publish.views import VIEWS
+from juesuan.schema import load_resources
 
 TYPE_MAP = {"string": "VARCHAR", "integer": "BIGINT", "year": "INTEGER", "date": "DATE", "number": "DECIMAL(18,4)", "boolean": "BOOLEAN"}
 

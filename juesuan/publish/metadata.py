@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from juesuan.csvio import atomic_write
-from juesuan.package.build import load_resources
 from juesuan.package.inputs import load_checked_yaml
 from juesuan.paths import BUILD, METADATA_YML
+from juesuan.schema import load_resources
 
 
 def merged_metadata(path: Path = METADATA_YML) -> dict[str, Any]:

@@ -21,10 +21,10 @@ import sqlite_utils
 import yaml
 
 from juesuan.csvio import FILE_MODE, iter_csv
-from juesuan.package.build import load_resources
 from juesuan.paths import BUILD, DATA, METADATA_YML
 from juesuan.publish.search import segment
 from juesuan.publish.views import VIEWS
+from juesuan.schema import load_resources
 
 INDEXES_YML = Path(__file__).with_name("indexes.yml")
 
