@@ -167,3 +167,15 @@ def test_bom_and_crlf_are_read_with_offsets_into_the_text(tmp_path, root):
     assert {r["metric"] for r in rows} >= {"income_total", "expenditure_basic"}
     for r in rows:
         assert body[int(r["char_start"]):int(r["char_end"])] == r["quote"]
+
+
+def test_check_sources_as_a_process(root):
+    """`make check-sources`: exit 0 and the count on intact sources; a changed document is exit 2
+    with sources.csv and the physical line of its row."""
+    ok = run(root, "check-sources")
+    assert ok.returncode == 0, ok.stderr
+    listed = (root / "data" / "sources" / "sources.csv").read_text(encoding="utf-8").splitlines()
+    assert ok.stdout.startswith(f"{len(listed) - 1} sources")
+    row = next(i for i, line in enumerate(listed, 1) if line.startswith("kaijiang-2022,"))
+    (root / "data" / "sources" / "kaijiang-2022.txt").write_text("changed", encoding="utf-8")
+    _fails_cleanly(run(root, "check-sources"), f"sources.csv:{row}:", "kaijiang-2022.txt")
