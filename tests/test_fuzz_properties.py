@@ -12,7 +12,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from juesuan.bench.fuzz import FULL_WIDTH, NOISE, genre_lines
+from juesuan.bench.fuzz import FULL_WIDTH, NOISE, genre_lines, invariant_problems
 from juesuan.extract import default_lexicon, extract
 from juesuan.package.curated import MINUS, printed
 from juesuan.validate import number_reads_as
@@ -22,13 +22,8 @@ LINES = genre_lines()
 
 
 def _check(text: str) -> None:
-    facts = extract(text, "p", LEX, 2021)
-    for f in facts:
-        assert text[f.char_start:f.char_end] == f.quote
-        assert 0 <= f.char_start <= f.value_start < f.value_end <= f.char_end <= len(text)
-        span = text[f.value_start:f.value_end]
-        assert number_reads_as(span, f.value_text), (span, f.value_text)
-        assert Decimal(printed(f.value_text).lstrip(MINUS)) == f.value.copy_abs(), (f.value, f.value_text)
+    """The invariants `make fuzz` counts (the same checker, so the two cannot drift apart)."""
+    assert invariant_problems(text, extract(text, "p", LEX, 2021)) == ([], [])
 
 
 any_unicode = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)
@@ -74,13 +69,18 @@ def test_mutated_genre_lines(text):
 
 
 def test_the_invariant_check_can_fail():
-    """The checker is not vacuous: a fact whose span was shifted is caught."""
+    """The checker is not vacuous: a fact whose number span was shifted, or whose value
+    is not what its value_text prints, is caught."""
     from dataclasses import replace
 
     text = "本年收入合计88.5万元。"
     f = extract(text, "p", LEX, 2021)[0]
+    assert invariant_problems(text, [f]) == ([], [])
     moved = replace(f, value_start=f.value_start + 1)
     assert not number_reads_as(text[moved.value_start:moved.value_end], moved.value_text)
+    assert invariant_problems(text, [moved])[1]
+    assert invariant_problems(text, [replace(f, value=f.value + 1)])[1]
+    assert invariant_problems(text, [replace(f, quote=f.quote + "x")])[0]
 
 
 def test_zero_width_characters_inside_a_number_read_and_verify():
