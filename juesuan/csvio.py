@@ -12,7 +12,7 @@ import hashlib
 import io
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -84,15 +84,6 @@ def iter_csv(path: Path, required: Sequence[str], text: str | None = None) -> It
 def read_csv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
     """All rows of `iter_csv` (small inputs: the curated tables)."""
     return list(iter_csv(path, required))
-
-
-def csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, object]]) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for row in rows:
-        w.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
-    return buf.getvalue().encode("utf-8")
 
 
 class CsvSink:

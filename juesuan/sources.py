@@ -124,11 +124,6 @@ def read_text(path: Path) -> str:
     return decode(read_bytes(path), path)
 
 
-def hint_name(raw: bytes) -> str:
-    """Kept for callers of the old API: the encoding's name, or ENCODING."""
-    return guess_encoding(raw) or "ENCODING"
-
-
 @dataclass
 class Source:
     """One listed document. `text` is read on demand when the source was loaded

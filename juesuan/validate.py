@@ -205,7 +205,3 @@ def finding_counts(path: Path = DATA / "findings.csv") -> dict[str, int]:
 def integrity_errors(checks: list[CheckRow] | None = None) -> list[str]:
     """Error findings nobody has acknowledged, and stale acknowledgements."""
     return gate(published_checks() if checks is None else checks, load_acks())
-
-
-def validate(descriptor: Path = DATAPACKAGE) -> list[str]:
-    return frictionless_errors(descriptor) + provenance_errors(descriptor) + integrity_errors()
