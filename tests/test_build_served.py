@@ -195,3 +195,32 @@ def test_a_crlf_source_with_bom_builds_and_quotes_its_text(tmp_path):
     assert lines and not any(r["text"].endswith("\r") for r in lines)
     decoded = raw.decode("utf-8-sig")
     assert all(decoded[int(r["char_start"]):int(r["char_end"])] == r["text"] for r in lines)
+
+
+def test_dist_as_a_process_lists_what_it_wrote_and_refuses_a_missing_database(built_root, tmp_path):
+    """`make dist` runs `python -m juesuan dist`: every file manifest.json lists is there with
+    its size and SHA-256, the archive is the same bytes on a second run, and without the
+    Parquet files it stops with exit 2 and a message, not a traceback."""
+    import hashlib
+    import shutil
+    import zipfile
+
+    root = _copy_build(built_root, tmp_path)
+    out = run(root, "dist")
+    assert out.returncode == 0, out.stderr
+    dist = root / "build" / "dist"
+    listed = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert {f["path"] for f in listed} >= {"juesuan-datapackage.zip", "juesuan.duckdb", "csv/facts.csv"}
+    for f in listed:
+        data = (dist / f["path"]).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (f["bytes"], f["sha256"]), f["path"]
+    with zipfile.ZipFile(dist / "juesuan-datapackage.zip") as zf:
+        assert zf.read("datapackage.json") == (root / "datapackage.json").read_bytes()
+    first = (dist / "juesuan-datapackage.zip").read_bytes()
+    assert run(root, "dist").returncode == 0
+    assert (dist / "juesuan-datapackage.zip").read_bytes() == first
+    shutil.rmtree(root / "build" / "parquet")
+    failed = run(root, "dist")
+    assert failed.returncode == 2, failed.stderr
+    assert "parquet" in failed.stderr and "make databases" in failed.stderr and "Traceback" not in failed.stderr
+    assert (dist / "juesuan-datapackage.zip").read_bytes() == first   # the previous downloads stay
