@@ -83,8 +83,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
     _recover()
     written = build()
-    print("wrote " + ", ".join(str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
-                               for p in written.values()))
+    print("wrote " + ", ".join(_rel(p) for p in written.values()))
     return 0
 
 
@@ -98,6 +97,7 @@ def cmd_databases(args: argparse.Namespace) -> int:
 
 
 def _rel(p: Path) -> str:
+    """A path as the user typed it from here: relative to the working directory when inside it."""
     return str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
 
 
@@ -136,9 +136,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print("checks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print("findings: " + ", ".join(f"{k} {v}" for k, v in sorted(finding_counts().items())))
     docs = gx.docs_index
-    if docs is not None and docs.is_relative_to(Path.cwd()):
-        docs = docs.relative_to(Path.cwd())
-    print(f"Great Expectations: {gx.evaluated} expectations evaluated" + (f"; Data Docs: {docs}" if docs else ""))
+    print(f"Great Expectations: {gx.evaluated} expectations evaluated" + (f"; Data Docs: {_rel(docs)}" if docs else ""))
     print(f"time: served databases {ts - t0:.2f}s, frictionless+provenance {t1 - ts:.2f}s, rules {t2 - t1:.2f}s, "
           f"GX import {gx.import_seconds:.2f}s, "
           f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
@@ -156,7 +154,7 @@ def cmd_expectations(args: argparse.Namespace) -> int:
     from juesuan.rules.gx_suites import write_suites
 
     for p in write_suites():
-        print(f"wrote {p.relative_to(Path.cwd()) if p.is_relative_to(Path.cwd()) else p}")
+        print(f"wrote {_rel(p)}")
     return 0
 
 
