@@ -81,10 +81,9 @@ class WithinParams(Params):
 @family("within_total", WithinParams)
 def within_total(ctx: Context, doc: str, p: WithinParams) -> list[Check]:
     """Figures that cannot exceed the year's total (e.g. 三公 within total spending)."""
-    totals = ctx.find(doc, p.total)
-    if not totals:
+    t = ctx.first(doc, p.total)
+    if t is None:
         return []
-    t = totals[0]
     out: list[Check] = []
     for m in p.parts:
         for f in ctx.find(doc, m):
