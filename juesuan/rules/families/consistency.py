@@ -3,12 +3,14 @@ plausibility bounds, and the functional classification's codes and names.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS
 from juesuan.rules.checks import RF, Check, label, q, unit_of
 from juesuan.rules.context import Context
+from juesuan.rules.families.text import span_fact
 from juesuan.rules.registry import Metric, Params, family
 
 
@@ -19,6 +21,11 @@ def _same(a: RF, b: RF) -> str:
     if a.decimals == b.decimals and a.unit == b.unit:
         return "fail"      # the same quantity printed to the same precision must print the same
     return "pass_within_rounding" if a.iv.meets(b.iv) else "fail"
+
+
+def _valid_in(rows: list[dict[str, str]], year: int) -> list[dict[str, str]]:
+    """The classification rows in force in `year` (a heading is renamed or recoded from one year to the next)."""
+    return [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
 
 
 @family("same_figure_twice", Params)
@@ -170,7 +177,7 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
             out.append(Check(doc, "code_unknown", "classification", f"{f.function_code}@{f.value_start}", "warning",
                              facts=[f], detail=f"code {f.function_code} is not in the curated classification", severity="info"))
             continue
-        valid = [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
+        valid = _valid_in(rows, year)
         ok = {r["name"] for r in valid} | {r["name"] + "支出" for r in valid} | {r["name"].removesuffix("支出") for r in valid}
         levels = level_of_name.get(f.function_name, set()) | level_of_name.get(f.function_name.removesuffix("支出"), set())
         other_level = f.function_name not in ok and levels and len(f.function_code) not in levels
@@ -192,7 +199,6 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
 
 
 LEVEL_DIGITS_INV = {n: level for level, n in LEVEL_DIGITS.items()}
-_ = Decimal
 
 
 class HeadingCodeParams(Params):
@@ -214,20 +220,15 @@ def heading_codes(ctx: Context, doc: str, p: HeadingCodeParams) -> list[Check]:
     prose before a parenthesis); one that is the name of a heading of another level, or of another
     code, is a finding.
     """
-    import re
-
-    from juesuan.rules.families.text import span_fact
-
     d = ctx.documents[doc]
     out: list[Check] = []
     for m in re.finditer(p.pattern, d.norm):
         name, code = m.group("name"), m.group("code")
         rows = ctx.classification_by_code.get(code, [])
-        valid = [r for r in rows if int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]
+        valid = _valid_in(rows, d.fiscal_year)
         if not valid or any(_names_match(name, r["name"]) for r in valid):
             continue
-        other = [r for r in ctx.classification if r["code"] != code and _names_match(name, r["name"])
-                 and int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]
+        other = [r for r in _valid_in(ctx.classification, d.fiscal_year) if r["code"] != code and _names_match(name, r["name"])]
         if not other:
             continue
         best = max(other, key=lambda r: len(r["name"]))
