@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from juesuan.rules.checks import RF, Check, fmt, label, money_factors, q
+from juesuan.rules.checks import RF, Check, agree, fmt, label, money_factors, q
 from juesuan.rules.context import Context
 from juesuan.rules.intervals import Interval, zero
 from juesuan.rules.registry import Metric, Params, family
@@ -196,15 +196,8 @@ def same_scope(ctx: Context, doc: str, p: SameScopeParams) -> list[Check]:
         a, b = ctx.first(doc, pair[0]), ctx.first(doc, pair[1])
         if a is None or b is None:
             continue
-        diff = a.comparable - b.comparable
-        if diff == 0:
-            outcome = "pass"
-        elif a.decimals == b.decimals and a.unit == b.unit:
-            outcome = "fail"     # one quantity printed twice to the same precision must print the same
-        else:
-            outcome = "pass_within_rounding" if a.iv.meets(b.iv) else "fail"
-        out.append(Check(doc, p.rule, "identity", f"{a.metric}~{b.metric}@{a.value_start}", outcome, q(a.comparable),
-                         q(b.comparable), q(diff), q(a.iv.half_width + b.iv.half_width), [a, b, wa, wb],
+        out.append(Check(doc, p.rule, "identity", f"{a.metric}~{b.metric}@{a.value_start}", agree(a, b), q(a.comparable),
+                         q(b.comparable), q(a.comparable - b.comparable), q(a.iv.half_width + b.iv.half_width), [a, b, wa, wb],
                          f"all income is {p.when[0]} ({wa.in_wan} = {wb.in_wan}), so {a.metric} {a.in_wan} "
                          f"must equal {b.metric} {b.in_wan}", p.severity, unit="万元"))
     return out

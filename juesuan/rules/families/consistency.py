@@ -8,19 +8,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS
-from juesuan.rules.checks import RF, Check, label, q, unit_of
+from juesuan.rules.checks import RF, Check, agree, label, q, unit_of
 from juesuan.rules.context import Context
 from juesuan.rules.families.text import span_fact
 from juesuan.rules.registry import Metric, Params, family
-
-
-def _same(a: RF, b: RF) -> str:
-    diff = b.comparable - a.comparable
-    if diff == 0:
-        return "pass"
-    if a.decimals == b.decimals and a.unit == b.unit:
-        return "fail"      # the same quantity printed to the same precision must print the same
-    return "pass_within_rounding" if a.iv.meets(b.iv) else "fail"
 
 
 def _valid_in(rows: list[dict[str, str]], year: int) -> list[dict[str, str]]:
@@ -46,7 +37,7 @@ def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
             out.append(Check(doc, p.rule, "restated",
                              f"{first.metric}:{first.measure}{'(' + first.function_code + ')' if first.function_code else ''}"
                              f"@{first.value_start}~{other.value_start}",
-                             _same(first, other), q(first.comparable), q(other.comparable), q(diff),
+                             agree(first, other), q(first.comparable), q(other.comparable), q(diff),
                              q(first.iv.half_width + other.iv.half_width), [first, other],
                              f"{first.in_wan} on line {first.line}, {other.in_wan} on line {other.line}", p.severity,
                              unit=unit_of(first)))
@@ -70,7 +61,7 @@ def label_conflict(ctx: Context, doc: str, p: Params) -> list[Check]:
                 continue   # equal codes are same_figure_twice's; unrelated codes are two headings
             if first.function_path and other.function_path and first.function_path != other.function_path:
                 continue
-            outcome = _same(first, other)
+            outcome = agree(first, other)
             if outcome == "fail":
                 out.append(Check(doc, p.rule, "restated", f"{name}@{first.value_start}~{other.value_start}", outcome,
                                  q(first.comparable), q(other.comparable), q(other.comparable - first.comparable),
