@@ -181,7 +181,7 @@ def test_gate_reports_unexplained_and_stale():
 
 
 def test_label_conflict_one_heading_two_amounts():
-    # 行政运行 under 2101101 in one place, the same heading mapped from the classification elsewhere
+    # 行政运行 under 2101501 in one place, the same heading mapped from the classification elsewhere
     checks = run(fact("function_expenditure", "406.37", code="2101501", name="行政运行", line=2),
                  fact("function_expenditure", "505.42", code="2101501", name="行政运行", line=9, flags="code_from_classification"))
     assert [c.outcome for c in checks if c.rule == "label_conflict"] == []   # same code: same_figure_twice's

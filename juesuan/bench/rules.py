@@ -11,7 +11,6 @@ checks, how many that family itself caught.
 """
 from __future__ import annotations
 
-import csv
 import random
 import time
 from collections import Counter
@@ -27,20 +26,13 @@ from juesuan.paths import BUILD
 from juesuan.rules.checks import Check
 from juesuan.rules.engine import run
 from juesuan.rules.findings import as_rows, finding_rows, gate, load_acks
-from juesuan.rules.loader import load_rules
+from juesuan.rules.loader import load_rules, metric_vocabulary
 from juesuan.rules.registry import RuleSet
 from juesuan.rules.tables import documents_of
 from juesuan.sources import Source, load_sources
 
 CHECKING = ("pass", "pass_within_rounding", "fail")
 NOT_VERIFYING = ("plausibility", "classification", "text", "disclosure")
-
-
-def metric_ids() -> set[str]:
-    from juesuan.paths import METRICS_CSV
-
-    with open(METRICS_CSV, encoding="utf-8", newline="") as fh:
-        return {r["metric"] for r in csv.DictReader(fh)}
 
 
 def mutations(printed: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -90,7 +82,7 @@ def main(seed: int = 7, verbose: bool = False) -> dict[str, float]:
     classification = load_classification()
     acks = load_acks()
 
-    curated = curated_facts({s.doc_id: s for s in load_sources()}, metric_ids())
+    curated = curated_facts({s.doc_id: s for s in load_sources()}, metric_vocabulary())
 
     def checks_for(source: Source, text: str) -> tuple[list[Fact], list[Check]]:
         facts = extract(text, source.doc_id, lex, source.fiscal_year)

@@ -121,6 +121,16 @@ def compare(computed: Interval, stated: Interval, exact_equal: bool) -> str:
     return "pass_within_rounding" if computed.meets(stated) else "fail"
 
 
+def agree(a: RF, b: RF) -> str:
+    """Two statements of one quantity: equal, equal within what each printed precision allows, or not.
+    Printed to the same precision in the same unit they must print the same digits."""
+    if a.comparable == b.comparable:
+        return "pass"
+    if a.decimals == b.decimals and a.unit == b.unit:
+        return "fail"
+    return "pass_within_rounding" if a.iv.meets(b.iv) else "fail"
+
+
 def rounds_to(value: Decimal, printed: Decimal, decimals: int) -> bool:
     return value.quantize(Decimal(10) ** -decimals) == printed if decimals >= 0 else False
 

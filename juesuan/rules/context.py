@@ -86,6 +86,10 @@ class Context:
                 if (line is None or f.line == line) and (section is None or f.section == section)
                 and (code is None or f.function_code == code) and f.interval is not None]
 
+    def first(self, doc: str, metric: str, measure: str = "amount", *, code: str | None = None) -> RF | None:
+        """The document's first statement of `metric`, or None: the one figure a rule compares when it needs one."""
+        return next(iter(self.find(doc, metric, measure, code=code)), None)
+
     def nearest(self, doc: str, metric: str, measure: str, anchor: RF, code: str | None = None) -> RF | None:
         """The statement of `metric` closest before `anchor`: same line, else same section, else first in the document."""
         for scope in ("line", "section", "doc"):

@@ -17,7 +17,7 @@ from juesuan.rules.context import Context, Document
 from juesuan.rules.loader import load_rules
 from juesuan.rules.registry import FAMILIES, RuleSet
 
-__all__ = ["Check", "Context", "Document", "load_rules", "run", "run_context", "summarise"]
+__all__ = ["run", "run_context", "summarise"]
 
 
 def run(facts: Iterable[Fact], documents: Iterable[Document], classification: list[dict[str, str]],

@@ -140,7 +140,7 @@ def finding_rows(checks: list[Check], acks: list[Ack], templates: dict[str, dict
         zh, en = explain(c, templates, len(g))
         a = c.facts[0] if c.facts else None
         b = c.facts[1] if len(c.facts) > 1 else None
-        ack = next((acked[x.check_id] for x in g if x.check_id in acked and matches(x, acked[x.check_id])), None)
+        ack = next((acked[x.check_id] for x in g if x.check_id in acked and matches(acked[x.check_id], fmt(x.difference))), None)
         for x in g:
             finding_of[x.check_id] = c.check_id
         rows.append({
@@ -158,8 +158,9 @@ def finding_rows(checks: list[Check], acks: list[Ack], templates: dict[str, dict
     return rows, finding_of
 
 
-def matches(c: Check, a: Ack) -> bool:
-    return not a.difference or a.difference == fmt(c.difference)
+def matches(a: Ack, difference: str) -> bool:
+    """The acknowledgement still fits a check that differs by `difference` (a pinned difference must be the same)."""
+    return not a.difference or a.difference == difference
 
 
 @dataclass(frozen=True)
@@ -187,12 +188,11 @@ def gate(checks: list[CheckRow], acks: list[Ack]) -> list[str]:
         hit = failing.get(a.check_id)
         if hit is None:
             problems.append(f"STALE acknowledgement {ACK_CSV.name}:{a.line}: {a.check_id} no longer matches a failing check")
-        elif a.difference and a.difference != hit.difference:
+        elif not matches(a, hit.difference):
             problems.append(f"STALE acknowledgement {ACK_CSV.name}:{a.line}: {a.check_id} was acknowledged with difference "
                             f"{a.difference}, the check now differs by {hit.difference}")
     for fid, members in findings.items():
-        if not any(m.check_id in acked and (not acked[m.check_id].difference or acked[m.check_id].difference == m.difference)
-                   for m in members):
+        if not any(m.check_id in acked and matches(acked[m.check_id], m.difference) for m in members):
             m = members[0]
             problems.append(f"UNEXPLAINED error finding {fid}: difference {m.difference}; {m.detail}"
                             + (f" (+{len(members) - 1} checks of the same cause)" if len(members) > 1 else ""))

@@ -43,7 +43,7 @@ def disclosure_rows(docs: list[Document], rules: RuleSet) -> list[dict[str, Any]
         for d in sorted(docs, key=lambda x: x.doc_id):
             if d.kind not in inst.kinds:
                 continue
-            for s, line in disclosed(d.text, d, section_list(inst), inst.prefix):
+            for s, line in disclosed(d, section_list(inst), inst.prefix):
                 rows.append({"doc_id": d.doc_id, "section": s.key, "title_zh": s.title_zh, "present": "true" if line else "false",
                              "line": line if line else "", "applies_from": s.since, "applies_to": s.until or ""})
     return rows

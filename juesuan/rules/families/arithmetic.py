@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from juesuan.rules.checks import RF, Check, fmt, label, money_factors, q
+from juesuan.rules.checks import RF, Check, agree, fmt, label, money_factors, q
 from juesuan.rules.context import Context
 from juesuan.rules.intervals import Interval, zero
 from juesuan.rules.registry import Metric, Params, family
@@ -147,17 +147,16 @@ class IdentityParams(Params):
 
 @family("identity", IdentityParams)
 def identity(ctx: Context, doc: str, p: IdentityParams) -> list[Check]:
-    lhs_f = ctx.find(doc, p.lhs)
-    if not lhs_f:
+    lhs = ctx.first(doc, p.lhs)
+    if lhs is None:
         return []
-    lhs = lhs_f[0]
     terms: list[tuple[int, RF]] = []
     missing = []
     for t in p.rhs:
         sign, metric = (-1, t[1:]) if t.startswith("-") else (1, t)
-        fs = ctx.find(doc, metric)
-        if fs:
-            terms.append((sign, fs[0]))
+        f = ctx.first(doc, metric)
+        if f is not None:
+            terms.append((sign, f))
         else:
             missing.append(metric)
     if [m for m in missing if m not in p.optional] or not terms:
@@ -189,24 +188,16 @@ class SameScopeParams(Params):
 def same_scope(ctx: Context, doc: str, p: SameScopeParams) -> list[Check]:
     """Scopes that coincide: where all income is general-budget grant, every
     general-budget figure is the corresponding total, whatever the labels."""
-    a_, b_ = (ctx.find(doc, m) for m in p.when)
-    if not (a_ and b_ and a_[0].comparable == b_[0].comparable):
+    wa, wb = (ctx.first(doc, m) for m in p.when)
+    if wa is None or wb is None or wa.comparable != wb.comparable:
         return []
     out: list[Check] = []
     for pair in p.then:
-        xs, ys = ctx.find(doc, pair[0]), ctx.find(doc, pair[1])
-        if not xs or not ys:
+        a, b = ctx.first(doc, pair[0]), ctx.first(doc, pair[1])
+        if a is None or b is None:
             continue
-        a, b = xs[0], ys[0]
-        diff = a.comparable - b.comparable
-        if diff == 0:
-            outcome = "pass"
-        elif a.decimals == b.decimals and a.unit == b.unit:
-            outcome = "fail"     # one quantity printed twice to the same precision must print the same
-        else:
-            outcome = "pass_within_rounding" if a.iv.meets(b.iv) else "fail"
-        out.append(Check(doc, p.rule, "identity", f"{a.metric}~{b.metric}@{a.value_start}", outcome, q(a.comparable),
-                         q(b.comparable), q(diff), q(a.iv.half_width + b.iv.half_width), [a, b, a_[0], b_[0]],
-                         f"all income is {p.when[0]} ({a_[0].in_wan} = {b_[0].in_wan}), so {a.metric} {a.in_wan} "
+        out.append(Check(doc, p.rule, "identity", f"{a.metric}~{b.metric}@{a.value_start}", agree(a, b), q(a.comparable),
+                         q(b.comparable), q(a.comparable - b.comparable), q(a.iv.half_width + b.iv.half_width), [a, b, wa, wb],
+                         f"all income is {p.when[0]} ({wa.in_wan} = {wb.in_wan}), so {a.metric} {a.in_wan} "
                          f"must equal {b.metric} {b.in_wan}", p.severity, unit="万元"))
     return out

@@ -3,22 +3,20 @@ plausibility bounds, and the functional classification's codes and names.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS
-from juesuan.rules.checks import RF, Check, label, q, unit_of
+from juesuan.rules.checks import RF, Check, agree, label, q, unit_of
 from juesuan.rules.context import Context
+from juesuan.rules.families.text import span_fact
 from juesuan.rules.registry import Metric, Params, family
 
 
-def _same(a: RF, b: RF) -> str:
-    diff = b.comparable - a.comparable
-    if diff == 0:
-        return "pass"
-    if a.decimals == b.decimals and a.unit == b.unit:
-        return "fail"      # the same quantity printed to the same precision must print the same
-    return "pass_within_rounding" if a.iv.meets(b.iv) else "fail"
+def _valid_in(rows: list[dict[str, str]], year: int) -> list[dict[str, str]]:
+    """The classification rows in force in `year` (a heading is renamed or recoded from one year to the next)."""
+    return [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
 
 
 @family("same_figure_twice", Params)
@@ -39,7 +37,7 @@ def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
             out.append(Check(doc, p.rule, "restated",
                              f"{first.metric}:{first.measure}{'(' + first.function_code + ')' if first.function_code else ''}"
                              f"@{first.value_start}~{other.value_start}",
-                             _same(first, other), q(first.comparable), q(other.comparable), q(diff),
+                             agree(first, other), q(first.comparable), q(other.comparable), q(diff),
                              q(first.iv.half_width + other.iv.half_width), [first, other],
                              f"{first.in_wan} on line {first.line}, {other.in_wan} on line {other.line}", p.severity,
                              unit=unit_of(first)))
@@ -63,7 +61,7 @@ def label_conflict(ctx: Context, doc: str, p: Params) -> list[Check]:
                 continue   # equal codes are same_figure_twice's; unrelated codes are two headings
             if first.function_path and other.function_path and first.function_path != other.function_path:
                 continue
-            outcome = _same(first, other)
+            outcome = agree(first, other)
             if outcome == "fail":
                 out.append(Check(doc, p.rule, "restated", f"{name}@{first.value_start}~{other.value_start}", outcome,
                                  q(first.comparable), q(other.comparable), q(other.comparable - first.comparable),
@@ -81,10 +79,9 @@ class WithinParams(Params):
 @family("within_total", WithinParams)
 def within_total(ctx: Context, doc: str, p: WithinParams) -> list[Check]:
     """Figures that cannot exceed the year's total (e.g. 三公 within total spending)."""
-    totals = ctx.find(doc, p.total)
-    if not totals:
+    t = ctx.first(doc, p.total)
+    if t is None:
         return []
-    t = totals[0]
     out: list[Check] = []
     for m in p.parts:
         for f in ctx.find(doc, m):
@@ -171,7 +168,7 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
             out.append(Check(doc, "code_unknown", "classification", f"{f.function_code}@{f.value_start}", "warning",
                              facts=[f], detail=f"code {f.function_code} is not in the curated classification", severity="info"))
             continue
-        valid = [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
+        valid = _valid_in(rows, year)
         ok = {r["name"] for r in valid} | {r["name"] + "支出" for r in valid} | {r["name"].removesuffix("支出") for r in valid}
         levels = level_of_name.get(f.function_name, set()) | level_of_name.get(f.function_name.removesuffix("支出"), set())
         other_level = f.function_name not in ok and levels and len(f.function_code) not in levels
@@ -193,7 +190,6 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
 
 
 LEVEL_DIGITS_INV = {n: level for level, n in LEVEL_DIGITS.items()}
-_ = Decimal
 
 
 class HeadingCodeParams(Params):
@@ -215,20 +211,15 @@ def heading_codes(ctx: Context, doc: str, p: HeadingCodeParams) -> list[Check]:
     prose before a parenthesis); one that is the name of a heading of another level, or of another
     code, is a finding.
     """
-    import re
-
-    from juesuan.rules.families.text import span_fact
-
     d = ctx.documents[doc]
     out: list[Check] = []
     for m in re.finditer(p.pattern, d.norm):
         name, code = m.group("name"), m.group("code")
         rows = ctx.classification_by_code.get(code, [])
-        valid = [r for r in rows if int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]
+        valid = _valid_in(rows, d.fiscal_year)
         if not valid or any(_names_match(name, r["name"]) for r in valid):
             continue
-        other = [r for r in ctx.classification if r["code"] != code and _names_match(name, r["name"])
-                 and int(r["valid_from"]) <= d.fiscal_year and (not r["valid_to"] or d.fiscal_year <= int(r["valid_to"]))]
+        other = [r for r in _valid_in(ctx.classification, d.fiscal_year) if r["code"] != code and _names_match(name, r["name"])]
         if not other:
             continue
         best = max(other, key=lambda r: len(r["name"]))

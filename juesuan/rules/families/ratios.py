@@ -204,14 +204,14 @@ def previous_report(ctx: Context, doc: str, p: Params) -> list[Check]:
         current = ctx.nearest(doc, ch.metric, "amount" if ch.unit != "人" else "count", ch, code=code)
         if current is None:
             continue
-        then = ctx.find(other, ch.metric, current.measure, code=code)
-        if not then:
+        then = ctx.first(other, ch.metric, current.measure, code=code)
+        if then is None:
             continue
         prev_iv = current.iv - ch.iv
         prev = current.comparable - ch.comparable
-        diff = then[0].comparable - prev
-        outcome = compare(then[0].iv, prev_iv, diff == 0)
-        out.append(Check(doc, p.rule, "yoy", label(ch), outcome, q(prev), q(then[0].comparable), q(-diff),
-                         q(prev_iv.half_width + then[0].iv.half_width), [ch, current, then[0]],
+        diff = then.comparable - prev
+        outcome = compare(then.iv, prev_iv, diff == 0)
+        out.append(Check(doc, p.rule, "yoy", label(ch), outcome, q(prev), q(then.comparable), q(-diff),
+                         q(prev_iv.half_width + then.iv.half_width), [ch, current, then],
                          f"implied by {doc}, stated in {other}", p.severity, unit=unit_of(current)))
     return out

@@ -209,7 +209,7 @@ class DisclosureParams(Params):
     _check = field_validator("prefix")(_regex)
 
 
-def disclosed(text: str, doc: Document, sections: list[Section], prefix: str) -> list[tuple[Section, int | None]]:
+def disclosed(doc: Document, sections: list[Section], prefix: str) -> list[tuple[Section, int | None]]:
     """Each section applicable in the document's year with the line where its heading starts (None: absent).
 
     The last heading line wins: a table of contents lists the sections before the body does.
@@ -235,7 +235,7 @@ def disclosures(ctx: Context, doc: str, p: DisclosureParams) -> list[Check]:
     if d.kind not in p.kinds:
         return []
     out: list[Check] = []
-    for s, line in disclosed(d.text, d, section_list(p), p.prefix):
+    for s, line in disclosed(d, section_list(p), p.prefix):
         out.append(Check(doc, p.rule, "disclosure", s.key, "pass" if line else "incomplete", severity=p.severity,
                          detail=f"section {s.key} ({s.title_zh}) " + (f"starts on line {line}" if line else "not found"),
                          values={"what_zh": s.title_zh}))
