@@ -13,8 +13,8 @@ from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.reader import SentenceReader
 from juesuan.extract.tables import read_tables
 from juesuan.extract.text import headings_and_lines, normalise, reflow, split_sentences
-from juesuan.extract.vocabulary import MEASURES, METRIC_GROUPS, METRIC_KINDS, Measure, _load_vocabulary, parse_number
-from juesuan.model import Fact
+from juesuan.extract.vocabulary import METRIC_GROUPS, METRIC_KINDS, _load_vocabulary, parse_number
+from juesuan.model import MEASURES, Fact, Measure
 
 __all__ = ["MEASURES", "METRIC_GROUPS", "METRIC_KINDS", "Fact", "Measure", "_load_vocabulary", "extract", "flag_units",
            "parse_number"]
