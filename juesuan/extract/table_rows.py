@@ -368,7 +368,7 @@ class RowReader(CellReader):
             return None
         if not own:
             flags.append("unit_from_table")
-        if unit == "万":
+        if unit in self.lex.abbreviated_units:
             flags.append("unit_abbreviated")
         return unit
 
