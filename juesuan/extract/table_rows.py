@@ -163,7 +163,8 @@ class RowReader(CellReader):
     def template(self, cells: list[Cell]) -> bool:
         """A row of bare figures under a standard table's title (see `Template`)."""
         matches = [self.number(c) for c in cells]
-        if len(cells) < 2 or any(m is None or (m.group("unit") or "万元") not in self.lex.money_units
+        # a figure may print no unit (the table's) or a money unit; any other unit is not a template row
+        if len(cells) < 2 or any(m is None or (m.group("unit") and m.group("unit") not in self.lex.money_units)
                                  for m in matches):
             return False
         nums = [Decimal(m.group("num").replace(",", "").replace("−", "-")) for m in matches if m is not None]
