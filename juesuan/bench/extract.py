@@ -114,11 +114,6 @@ def read_gold(path: Path, doc_id: str, include_tables: bool = True, groups: dict
     return Gold(keys, family)
 
 
-def gold_keys(doc_id: str, include_tables: bool = False) -> Counter[Key]:
-    """The gold keys of one of the five sources (kept for callers of the old interface)."""
-    return read_gold(GOLD / f"{doc_id}.csv", doc_id, include_tables).keys
-
-
 def corpus_documents(path: Path = CORPUS_CSV) -> list[GoldDoc]:
     """The genre corpus as listed in tests/corpus/corpus.csv."""
     out = []
