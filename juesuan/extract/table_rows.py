@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
+from juesuan.extract.headings import LEVEL_OF_DIGITS
 from juesuan.extract.lexicon import Lexicon, map_heading
 from juesuan.extract.table_cells import (
     CODE_RE,
     EMPTY,
-    LEVEL_OF_DIGITS,
     Cell,
     CellReader,
     Key,
