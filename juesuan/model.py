@@ -28,6 +28,8 @@ class Measure(StrEnum):
 
 #: The kinds of figure a fact can be, as the strings `data/facts.csv` holds.
 MEASURES = tuple(m.value for m in Measure)
+#: The measures that are percents whatever the document's money unit.
+PERCENT_MEASURES = tuple(m for m in MEASURES if m.endswith("_pct"))
 
 
 @dataclass

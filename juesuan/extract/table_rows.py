@@ -28,11 +28,10 @@ from juesuan.extract.table_cells import (
     unambiguous,
 )
 from juesuan.extract.table_vocabulary import (
-    PERCENT_MEASURES,
     TableScope,
     TableVocabulary,
 )
-from juesuan.model import Fact
+from juesuan.model import PERCENT_MEASURES, Fact
 
 
 @dataclass

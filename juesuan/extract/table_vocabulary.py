@@ -23,7 +23,6 @@ TABLES_PATH = Path(__file__).with_name("tables.yml")
 # A table column may state any measure of the fact model except `count` (a count
 # is an amount whose metric counts; the reader decides that from the metric).
 MEASURES = tuple(m for m in FACT_MEASURES if m != "count")
-PERCENT_MEASURES = tuple(m for m in MEASURES if m.endswith("_pct"))
 
 
 @dataclass(frozen=True)
