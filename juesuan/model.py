@@ -9,10 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
-#: The kinds of figure a fact can be: the measures of `data/facts.csv`.
-MEASURES = ("amount", "share_pct", "change_amount", "change_pct", "budget", "budget_adjusted", "completion_pct", "count",
-            "budget_diff_amount", "budget_diff_pct")   # the last two: the difference with the budget (extract.vocabulary.Measure)
+
+class Measure(StrEnum):
+    """What a figure measures of its metric (FACTS.md): the measures of `data/facts.csv`."""
+    AMOUNT = "amount"
+    SHARE_PCT = "share_pct"
+    CHANGE_AMOUNT = "change_amount"
+    CHANGE_PCT = "change_pct"
+    BUDGET = "budget"
+    BUDGET_ADJUSTED = "budget_adjusted"
+    COMPLETION_PCT = "completion_pct"
+    COUNT = "count"
+    BUDGET_DIFF_AMOUNT = "budget_diff_amount"   # actual minus budget (比预算减少A万元)
+    BUDGET_DIFF_PCT = "budget_diff_pct"         # the same as a percent of the budget
+
+
+#: The kinds of figure a fact can be, as the strings `data/facts.csv` holds.
+MEASURES = tuple(m.value for m in Measure)
+#: The measures that are percents whatever the document's money unit.
+PERCENT_MEASURES = tuple(m for m in MEASURES if m.endswith("_pct"))
 
 
 @dataclass

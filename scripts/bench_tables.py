@@ -8,16 +8,15 @@ process; nothing is asserted: the figures are for reading.
 """
 from __future__ import annotations
 
-import csv
 import sys
 import time
-from decimal import Decimal
+from collections import Counter
 
+from juesuan.bench.extract import CORPUS, CORPUS_CSV, Key, corpus_documents, read_gold, score
 from juesuan.extract.lexicon import default_lexicon
 from juesuan.extract.tables import read_tables
-from juesuan.paths import ROOT, SOURCES
-
-CORPUS = ROOT / "tests" / "corpus"
+from juesuan.lines import LineIndex
+from juesuan.paths import SOURCES
 
 
 def throughput(texts: list[str]) -> tuple[float, int]:
@@ -31,35 +30,24 @@ def throughput(texts: list[str]) -> tuple[float, int]:
 
 def gold_scores() -> None:
     """Recall on gold rows marked `table`, precision of table facts against all gold rows."""
-    index = CORPUS / "corpus.csv"
-    if not index.exists():
+    if not CORPUS_CSV.exists():
         print("no genre corpus (tests/corpus/corpus.csv): gold scores skipped")
         return
     lex = default_lexicon()
-    total_gold = total_found = total_facts = total_right = 0
-    with open(index, encoding="utf-8", newline="") as fh:
-        docs = list(csv.DictReader(fh))
-    for doc in docs:
-        text = (CORPUS / f"{doc['doc_id']}.txt").read_text(encoding="utf-8")
-        with open(CORPUS / f"{doc['doc_id']}.csv", encoding="utf-8", newline="") as fh:
-            gold = list(csv.DictReader(fh))
-
-        def key(line: str | int, metric: str, measure: str, value: str, unit: str, code: str) -> tuple:
-            return int(line), metric, measure, Decimal(value.replace(",", "")), unit, code
-
-        every = {key(g["line"], g["metric"], g["measure"], g["value"], g["unit"], g["function_code"]) for g in gold}
-        table = {key(g["line"], g["metric"], g["measure"], g["value"], g["unit"], g["function_code"])
-                 for g in gold if g.get("table") == "1"}
-        got = {key(text.count("\n", 0, f.value_start) + 1, f.metric, f.measure, str(f.value), f.unit, f.function_code)
-               for f in read_tables(text, doc["doc_id"], lex, int(doc["fiscal_year"]))}
-        total_gold += len(table)
-        total_found += len(table & got)
-        total_facts += len(got)
-        total_right += len(got & every)
-        print(f"  {doc['doc_id']:34} table cells {len(table):3}  read {len(table & got):3}  "
-              f"facts {len(got):3}  right {len(got & every):3}")
-    print(f"corpus tables: recall {total_found / max(total_gold, 1):.3f}  "
-          f"precision {total_right / max(total_facts, 1):.3f}")
+    total: Counter[str] = Counter()
+    for doc in corpus_documents():
+        every = read_gold(doc.gold_path, doc.doc_id).keys
+        table = every - read_gold(doc.gold_path, doc.doc_id, include_tables=False).keys
+        lines = LineIndex(doc.text)
+        got: Counter[Key] = Counter(
+            (doc.doc_id, lines.line_of(f.value_start), f.metric, f.measure, f.value, f.unit, f.function_code)
+            for f in read_tables(doc.text, doc.doc_id, lex, doc.fiscal_year))
+        read, n_facts, n_table = score(table, got)
+        right = score(every, got)[0]
+        total.update(gold=n_table, found=read, facts=n_facts, right=right)
+        print(f"  {doc.doc_id:34} table cells {n_table:3}  read {read:3}  facts {n_facts:3}  right {right:3}")
+    print(f"corpus tables: recall {total['found'] / max(total['gold'], 1):.3f}  "
+          f"precision {total['right'] / max(total['facts'], 1):.3f}")
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ def test_a_number_read_by_both_readers_is_the_tables_fact(lex, monkeypatch):
     text = "本年收入合计100万元。\n项目\t决算数\n基本支出\t80\n"
     cell = text.index("80")
 
-    def read(text, doc_id, lex, fiscal_year):
+    def read(text, doc_id, lex, fiscal_year, norm=None):
         return [Fact(doc_id=doc_id, metric="expenditure_basic", measure="amount", value=Decimal(80), value_text="80",
                      unit="万元", value_wan=Decimal(80), decimals=0, char_start=cell - 5, char_end=cell + 2,
                      value_start=cell, value_end=cell + 2, quote=text[cell - 5:cell + 2], origin="extracted")]
@@ -33,6 +33,6 @@ def test_a_number_read_by_both_readers_is_the_tables_fact(lex, monkeypatch):
 
 
 def test_without_the_table_reader_sentences_are_read_alone(lex, monkeypatch):
-    _table_reader(monkeypatch, lambda text, doc_id, lex, fiscal_year: [])
+    _table_reader(monkeypatch, lambda text, doc_id, lex, fiscal_year, norm=None: [])
     facts = extract("本年收入合计100万元。", "t", lex, 2021)
     assert [(f.metric, f.value) for f in facts] == [("income_total", Decimal(100))]

@@ -272,6 +272,10 @@ def test_bad_vocabulary_names_file_and_line(tmp_path):
         "  budget_adjusted:", "  budget_guess:"), encoding="utf-8")
     with pytest.raises(JuesuanError, match="unknown measure 'budget_guess'"):
         load_vocabulary(unknown)
+    empty = tmp_path / "empty.yml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(JuesuanError, match=rf"^{re.escape(str(empty))}: table vocabulary is not a mapping"):
+        load_vocabulary(empty)
 
 
 def test_space_separated_pdf_rows(lex):

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from juesuan.extract import default_lexicon, extract
+from juesuan.lines import LineIndex
 from juesuan.paths import DATA, METRICS_CSV, ROOT
 from juesuan.sources import load_sources, read_text
 
@@ -115,11 +114,6 @@ def read_gold(path: Path, doc_id: str, include_tables: bool = True, groups: dict
     return Gold(keys, family)
 
 
-def gold_keys(doc_id: str, include_tables: bool = False) -> Counter[Key]:
-    """The gold keys of one of the five sources (kept for callers of the old interface)."""
-    return read_gold(GOLD / f"{doc_id}.csv", doc_id, include_tables).keys
-
-
 def corpus_documents(path: Path = CORPUS_CSV) -> list[GoldDoc]:
     """The genre corpus as listed in tests/corpus/corpus.csv."""
     out = []
@@ -138,22 +132,12 @@ def gold_documents() -> list[GoldDoc]:
     return docs + corpus_documents()
 
 
-class LineIndex:
-    """1-based line of an offset by bisection over the newline positions: linear to build, log per lookup."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def line(self, offset: int) -> int:
-        return bisect_right(self.starts, offset)
-
-
 def extracted_keys(doc_id: str, text: str, year: int | None) -> Counter[Key]:
     """What the extractor reads in one text, as gold keys."""
     index = LineIndex(text)
     out: Counter[Key] = Counter()
     for f in extract(text, doc_id, default_lexicon(), year):
-        out[(doc_id, index.line(f.value_start), f.metric, f.measure, f.value, f.unit, f.function_code)] += 1
+        out[(doc_id, index.line_of(f.value_start), f.metric, f.measure, f.value, f.unit, f.function_code)] += 1
     return out
 
 

@@ -13,8 +13,8 @@ from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.reader import SentenceReader
 from juesuan.extract.tables import read_tables
 from juesuan.extract.text import headings_and_lines, normalise, reflow, split_sentences
-from juesuan.extract.vocabulary import MEASURES, METRIC_GROUPS, METRIC_KINDS, Measure, _load_vocabulary, parse_number
-from juesuan.model import Fact
+from juesuan.extract.vocabulary import METRIC_GROUPS, METRIC_KINDS, _load_vocabulary, parse_number
+from juesuan.model import MEASURES, Fact, Measure
 
 __all__ = ["MEASURES", "METRIC_GROUPS", "METRIC_KINDS", "Fact", "Measure", "_load_vocabulary", "extract", "flag_units",
            "parse_number"]
@@ -59,7 +59,7 @@ def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None
     reader = SentenceReader(lex, doc_id, text, flow, fiscal_year, Fact)
     for sent in split_sentences(flow, norm, lex, lines):
         reader.read(sent)
-    facts = merge_table_facts(_once(reader.facts), text, doc_id, lex, fiscal_year)
+    facts = merge_table_facts(_once(reader.facts), text, doc_id, lex, fiscal_year, norm)
     flag_units(facts, lex.money_units, lex.abbreviated_units)
     facts.sort(key=lambda f: (f.value_start, f.metric, f.measure))
     return facts
@@ -78,10 +78,11 @@ def _once(facts: list[Fact]) -> list[Fact]:
     return out
 
 
-def merge_table_facts(facts: list[Fact], text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None) -> list[Fact]:
+def merge_table_facts(facts: list[Fact], text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None,
+                      norm: str | None = None) -> list[Fact]:
     """The flattened-table reader's facts join the sentence facts; where both
     read the same printed number, the table's reading wins (it knows the
     column), so no value span has two facts of one metric and measure."""
-    table = read_tables(text, doc_id, lex, fiscal_year)
+    table = read_tables(text, doc_id, lex, fiscal_year, norm)
     spans = {(f.value_start, f.value_end) for f in table}
     return [f for f in facts if (f.value_start, f.value_end) not in spans] + list(table)

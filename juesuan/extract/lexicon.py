@@ -137,15 +137,25 @@ def load_lexicon(path: Path = LEXICON_PATH, classification: list[dict[str, str]]
 
 
 def _read(path: Path) -> dict[str, Any]:
+    return read_sections(path, "lexicon",
+                         ("units", "terms", "cues", "heading_markers", "filler", "compared_year", "list_sep"))
+
+
+def read_sections(path: Path, what: str, sections: tuple[str, ...]) -> dict[str, Any]:
+    """A YAML file of named sections (lexicon.yml, tables.yml). Why one reader:
+    a maintainer editing either file gets the same message, naming the file and,
+    for a syntax error, the line, whether the file is malformed, empty or lacks a section."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise JuesuanError(f"lexicon is not valid YAML: {exc}", path, line) from exc
-    for key in ("units", "terms", "cues", "heading_markers", "filler", "compared_year", "list_sep"):
+        raise JuesuanError(f"{what} is not valid YAML: {exc}", path,
+                           mark.line + 1 if mark is not None else None) from exc
+    if not isinstance(raw, dict):
+        raise JuesuanError(f"{what} is not a mapping of sections ({', '.join(sections)})", path)
+    for key in sections:
         if key not in raw:
-            raise JuesuanError(f"lexicon lacks the section '{key}'", path)
+            raise JuesuanError(f"{what} lacks the section '{key}'", path)
     return dict(raw)
 
 

@@ -25,7 +25,8 @@ from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
 from juesuan.extract.state import FIGURE_CUES, F, Reading, Topic
 from juesuan.extract.text import Sentence, compact
 from juesuan.extract.tokens import Token, tokenise
-from juesuan.extract.vocabulary import METRIC_GROUPS, METRIC_KINDS, Measure, parse_number
+from juesuan.extract.vocabulary import METRIC_GROUPS, METRIC_KINDS, parse_number
+from juesuan.model import Measure
 
 DIGIT_OR_MARK = re.compile(r"[\d(（]")
 CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")

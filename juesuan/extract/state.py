@@ -9,7 +9,7 @@ from typing import Protocol, TypeVar
 
 from juesuan.extract.lexicon import Cue
 from juesuan.extract.text import Sentence
-from juesuan.extract.vocabulary import Measure
+from juesuan.model import Measure
 
 FIGURE_CUES = (Cue.ACTUAL, Cue.BUDGET, Cue.BUDGET_ADJUSTED)
 SIGN_OF = {Cue.INCREASE: 1, Cue.DECREASE: -1, Cue.FLAT: 0, Cue.OVER_BUDGET: 1, Cue.UNDER_BUDGET: -1}

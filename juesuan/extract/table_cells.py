@@ -12,11 +12,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from juesuan.classification import LEVEL_DIGITS
 from juesuan.extract.lexicon import Lexicon
 from juesuan.extract.table_vocabulary import TableScope, TableVocabulary
 
-LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
 NUMBER = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 CODE_RE = re.compile(r"(\d{3}|\d{5}|\d{7})")
 CODE_NAME_RE = re.compile(r"(\d{3}|\d{5}|\d{7})([\u4e00-\u9fff].*)")

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS, LEVELS
+from juesuan.extract.headings import LEVEL_OF_DIGITS
 from juesuan.extract.lexicon import Lexicon, map_heading
 from juesuan.extract.table_cells import (
     CODE_RE,
     EMPTY,
-    LEVEL_OF_DIGITS,
     Cell,
     CellReader,
     Key,
@@ -28,11 +28,10 @@ from juesuan.extract.table_cells import (
     unambiguous,
 )
 from juesuan.extract.table_vocabulary import (
-    PERCENT_MEASURES,
     TableScope,
     TableVocabulary,
 )
-from juesuan.model import Fact
+from juesuan.model import PERCENT_MEASURES, Fact
 
 
 @dataclass
@@ -163,7 +162,8 @@ class RowReader(CellReader):
     def template(self, cells: list[Cell]) -> bool:
         """A row of bare figures under a standard table's title (see `Template`)."""
         matches = [self.number(c) for c in cells]
-        if len(cells) < 2 or any(m is None or (m.group("unit") or "万元") not in self.lex.money_units
+        # a figure may print no unit (the table's) or a money unit; any other unit is not a template row
+        if len(cells) < 2 or any(m is None or (m.group("unit") and m.group("unit") not in self.lex.money_units)
                                  for m in matches):
             return False
         nums = [Decimal(m.group("num").replace(",", "").replace("−", "-")) for m in matches if m is not None]
@@ -368,7 +368,7 @@ class RowReader(CellReader):
             return None
         if not own:
             flags.append("unit_from_table")
-        if unit == "万":
+        if unit in self.lex.abbreviated_units:
             flags.append("unit_abbreviated")
         return unit
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from juesuan.errors import JuesuanError
+from juesuan.extract.lexicon import read_sections
 from juesuan.model import MEASURES as FACT_MEASURES
 from juesuan.paths import METRICS_CSV
 
@@ -23,7 +22,6 @@ TABLES_PATH = Path(__file__).with_name("tables.yml")
 # A table column may state any measure of the fact model except `count` (a count
 # is an amount whose metric counts; the reader decides that from the metric).
 MEASURES = tuple(m for m in FACT_MEASURES if m != "count")
-PERCENT_MEASURES = tuple(m for m in MEASURES if m.endswith("_pct"))
 
 
 @dataclass(frozen=True)
@@ -73,15 +71,8 @@ class TableVocabulary:
 
 def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
     """Read tables.yml; a malformed file is reported with its name and line."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise JuesuanError(f"table vocabulary is not valid YAML: {exc}", path,
-                           mark.line + 1 if mark is not None else None) from exc
-    for key in ("measures", "label_headers", "code_headers", "totals", "labels", "scopes", "unit_line"):
-        if key not in raw:
-            raise JuesuanError(f"table vocabulary lacks the section '{key}'", path)
+    raw = read_sections(path, "table vocabulary",
+                        ("measures", "label_headers", "code_headers", "totals", "labels", "scopes", "unit_line"))
     measures: dict[str, str] = {}
     for measure, phrases in raw["measures"].items():
         if measure not in MEASURES and measure != "skip":

@@ -39,6 +39,7 @@ from juesuan.extract.table_cells import (
 )
 from juesuan.extract.table_rows import RowReader
 from juesuan.extract.table_vocabulary import default_vocabulary, load_vocabulary
+from juesuan.extract.text import normalise
 from juesuan.model import Fact
 
 __all__ = ["load_vocabulary", "read_tables"]
@@ -255,25 +256,20 @@ def _normaliser_converts(lex: Lexicon) -> bool:
     """Whether the lexicon's normaliser already converts traditional characters
     fully (OpenCC), judged on characters a hand-typed pair list tends to miss."""
     probe = "執賬於"
-    return _normalise(probe, lex) == "执账于"
+    return normalise(probe, lex) == "执账于"
 
 
-def _normalise(text: str, lex: Lexicon) -> str:
-    from juesuan.extract import text as text_views
-
-    norm = text_views.normalise(text, lex)
-    if len(norm) != len(text):
-        raise JuesuanError("normalisation changed the text's length; table offsets would not hold")
-    return norm
-
-
-def read_tables(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None) -> list[Fact]:
+def read_tables(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None,
+                norm: str | None = None) -> list[Fact]:
     """Facts stated in the flattened tables of a text, in text order.
 
-    Linear in the text: one pass over its lines, after a pre-scan that returns
-    at once when no header word of any table occurs."""
+    `norm` is the text already normalised with `lex` (extract() has it), so a
+    document is not normalised twice. Linear in the text: one pass over its
+    lines, after a pre-scan that returns at once when no header word of any table occurs."""
     vocab = default_vocabulary()
-    norm = _normalise(text, lex)
+    norm = normalise(text, lex) if norm is None else norm
+    if len(norm) != len(text):
+        raise JuesuanError("normalisation changed the text's length; table offsets would not hold")
     if not vocab.prescan.search(norm):
         return []
     if not _normaliser_converts(lex):
