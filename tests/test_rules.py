@@ -212,3 +212,14 @@ def test_spending_kinds_a_body_may_not_have_are_optional_parts():
     other_total = fact("expenditure_total", "1381.40", line=5)
     assert outcome(run(other_total, fact("expenditure_basic", "820.60", line=5), fact("expenditure_project", "560.80", line=5)),
                    "basic_plus_project") == "pass"
+
+
+@pytest.mark.parametrize("measure", ["share_pct", "change_pct", "completion_pct", "budget_diff_pct"])
+def test_a_percent_without_a_printed_unit_is_still_a_percent(measure):
+    """Every *_pct measure of the fact model is a percent to the rules, even printed without `%`
+    (the rules once kept their own list and missed budget_diff_pct)."""
+    from juesuan.rules.checks import RF
+
+    rf = RF(fact("expenditure_total", "12.5", measure=measure, unit=""), line=1)
+    assert rf.interval is not None and rf.interval.meets(Interval.printed(Decimal("12.5"), 1))
+    assert RF(fact("expenditure_total", "12.5", unit=""), line=1).interval is None

@@ -14,10 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from juesuan.extract.lexicon import default_lexicon
-from juesuan.model import Fact
+from juesuan.model import PERCENT_MEASURES, Fact
 from juesuan.rules.intervals import Interval
-
-PERCENT_MEASURES = ("share_pct", "change_pct", "completion_pct")
 
 
 def money_factors() -> dict[str, Decimal]:
