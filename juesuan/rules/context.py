@@ -14,18 +14,9 @@ from functools import cached_property
 
 from juesuan.extract.lexicon import default_lexicon
 from juesuan.extract.text import normalise
+from juesuan.lines import LineIndex
 from juesuan.model import Fact
 from juesuan.rules.checks import RF
-
-
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line starts: a newline index for bisect."""
-    starts = [0]
-    pos = text.find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = text.find("\n", pos + 1)
-    return starts
 
 
 @dataclass
@@ -40,7 +31,7 @@ class Document:
 
     def __post_init__(self) -> None:
         if not self.starts:
-            self.starts = line_starts(self.text)
+            self.starts = LineIndex(self.text).starts
 
     @cached_property
     def norm(self) -> str:
@@ -49,7 +40,7 @@ class Document:
         return normalise(self.text, default_lexicon())
 
     def line_of(self, offset: int) -> int:
-        return bisect_right(self.starts, offset)
+        return bisect_right(self.starts, offset)   # LineIndex.line_of on the kept starts
 
     def line_text(self, line: int) -> str:
         start = self.starts[line - 1]
