@@ -42,8 +42,8 @@ from juesuan.bench.http_client import TRANSPORT_ERRORS, Connection
 from juesuan.bench.server import Server, running_server
 from juesuan.paths import ROOT
 
-#: Terms of the genre to search for: one long enough for the trigram index, one
-#: two-character term that falls back to a scan.
+#: Terms of the genre to search for: a phrase of several bigrams and a single
+#: bigram, the shortest term a reader types (juesuan.publish.search).
 SEARCH_TERMS = ("医疗保障", "医保")
 CONCURRENCIES = (1, 8, 32)
 DATABASE = "juesuan"
