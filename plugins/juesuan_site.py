@@ -253,11 +253,9 @@ def register_routes():
 
 async def _findings_per_document(datasette) -> list[dict[str, Any]]:
     db = datasette.get_database(DB)
-    cols = {r["name"] for r in (await db.execute("pragma table_info(findings)")).rows}
-    severity = "f.severity" if "severity" in cols else "'finding'"
-    rows = (await db.execute(f"""
+    rows = (await db.execute("""
         select d.doc_id, d.label, d.fiscal_year, count(f.finding_id) as findings,
-               sum(case when {severity} = 'error' then 1 else 0 end) as errors
+               sum(case when f.severity = 'error' then 1 else 0 end) as errors
         from documents d left join findings f on f.doc_id = d.doc_id
         group by d.doc_id order by d.fiscal_year, d.doc_id""")).rows
     return [dict(r) | {"url": datasette.urls.path(f"/{DB}/where_numbers_dont_add_up?doc_id={quote(r['doc_id'])}"),

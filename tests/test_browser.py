@@ -13,8 +13,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import datasette_server
 
+from juesuan.bench.server import running_server
 from juesuan.paths import BUILD, ROOT
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -37,12 +37,10 @@ def site(built, tmp_path_factory):
     from juesuan.publish.dist import build_dist
 
     dist = build_dist(tmp_path_factory.mktemp("dist") / "dist", built["duckdb"].parent)
-    env = dict(os.environ, JUESUAN_DIST=str(dist))
-    extra = ["--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates"),
-             "--static", f"dist:{dist}", "--setting", "allow_download", "off"]
-    with datasette_server(built["sqlite"], built["metadata"], tmp_path_factory.mktemp("log") / "datasette.log",
-                          extra, env) as base:
-        yield base
+    log = tmp_path_factory.mktemp("log") / "datasette.log"
+    with running_server(log, db=built["sqlite"], metadata=built["metadata"], dist=dist,
+                        env={"JUESUAN_DIST": str(dist)}) as server:  # `make serve`'s arguments
+        yield server.base
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The real Datasette server, started on a free loopback port with the site's plugin and templates."""
+"""The real Datasette server, started with `make serve`'s arguments on a free loopback port."""
 from __future__ import annotations
 
 import json
@@ -7,16 +7,15 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import datasette_server
 
-from juesuan.paths import ROOT
+from juesuan.bench.server import running_server
 
 
 @pytest.fixture(scope="module")
 def server(built, tmp_path_factory):
-    extra = ["--plugins-dir", str(ROOT / "plugins"), "--template-dir", str(ROOT / "templates")]
-    with datasette_server(built["sqlite"], built["metadata"], tmp_path_factory.mktemp("log") / "datasette.log", extra) as base:
-        yield base
+    log = tmp_path_factory.mktemp("log") / "datasette.log"
+    with running_server(log, db=built["sqlite"], metadata=built["metadata"]) as server:  # `make serve`'s arguments
+        yield server.base
 
 
 def get(url: str) -> str:

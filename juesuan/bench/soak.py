@@ -36,13 +36,14 @@ from typing import Self
 from urllib.parse import quote
 
 import psutil
+from datasette.utils import tilde_encode
 
 from juesuan.bench.http_client import TRANSPORT_ERRORS, Connection
 from juesuan.bench.server import Server, running_server
 from juesuan.paths import ROOT
 
-#: Terms of the genre to search for: one long enough for the trigram index, one
-#: two-character term that falls back to a scan.
+#: Terms of the genre to search for: a phrase of several bigrams and a single
+#: bigram, the shortest term a reader types (juesuan.publish.search).
 SEARCH_TERMS = ("医疗保障", "医保")
 CONCURRENCIES = (1, 8, 32)
 DATABASE = "juesuan"
@@ -53,12 +54,6 @@ TARGET_FLOOD_DROP = 0.20
 SLOW_S = 1.0
 
 Sample = tuple[str, int, float]  # endpoint, status (0: transport error), seconds
-
-
-def _tilde(value: str) -> str:
-    """Datasette's tilde encoding of a path segment (ids carry ':')."""
-    safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-    return "".join(c if c in safe else "".join(f"~{b:02X}" for b in c.encode()) for c in value)
 
 
 def endpoints(db: Path) -> dict[str, str]:
@@ -76,7 +71,7 @@ def endpoints(db: Path) -> dict[str, str]:
         "facts.json?_size=100": "/juesuan/facts.json?_size=100",
         "facts page": "/juesuan/facts",
         "facts by metric": "/juesuan/facts.json?metric=expenditure_total&_size=100",
-        "provenance": f"/-/provenance/{_tilde(fact_id)}",
+        "provenance": f"/-/provenance/{tilde_encode(fact_id)}",
         "source page": f"/-/source/{quote(doc_id)}",
         "table search (fts)": f"/juesuan/source_text.json?_search={long_term}",
         "search_sentences (fts)": f"/juesuan/search_sentences.json?q={long_term}",

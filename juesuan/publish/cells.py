@@ -43,7 +43,7 @@ def column_order(table: str | None, names: list[str]) -> list[int]:
     return sorted(range(len(names)), key=lambda i: (rank.get(names[i], len(preferred)), i))
 
 
-def direction(value: float | None, value_text: str | None, measure: str | None) -> str:
+def direction(value: float | None, measure: str | None) -> str:
     """减少 / 增加 (decrease / increase) for a signed measure, else ''."""
     if measure not in SIGNED_MEASURES or value is None:
         return ""
@@ -61,7 +61,7 @@ def number(value: float | None, printed: str | None, unit: str | None = None,
     if isinstance(value, float) and value.is_integer() and not printed:
         printed = str(int(value))
     text = printed if printed is not None else ("" if value is None else str(value))
-    signed = direction(value if isinstance(value, (int, float)) else None, printed, measure)
+    signed = direction(value if isinstance(value, (int, float)) else None, measure)
     shown = text
     if signed and isinstance(value, (int, float)) and value < 0 and not text.startswith(("-", "−")):
         shown = "−" + text
