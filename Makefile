@@ -72,7 +72,7 @@ dist: databases build/dist/manifest.json  ## build the downloads under build/dis
 #    suggest_facets off: the suggestions ran ~80 queries behind every table page (15x slower at 1,000 documents);
 #    the facets the site means are declared in metadata.yml.
 SERVE_ARGS := -i build/juesuan.db --metadata build/metadata.json --plugins-dir plugins --template-dir templates \
-	  --static dist:build/dist --setting sql_time_limit_ms 3000 --setting max_returned_rows 2000 \
+	  --setting sql_time_limit_ms 3000 --setting max_returned_rows 2000 \
 	  --setting allow_download off --setting default_page_size 100 --setting suggest_facets off
 serve: validate dist  ## set everything up, build, validate and serve Datasette (PORT=8001)
 	$(VENV)/bin/datasette serve $(SERVE_ARGS) -h 127.0.0.1 -p $(PORT)

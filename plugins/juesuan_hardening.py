@@ -16,8 +16,8 @@ Why each piece exists (issue 13, measured on the live server):
   means 500. Every ``DatasetteError`` in 0.65 describes the request, so one
   without a client status is answered 400.
 - Absurdly long paths or query strings are refused before routing, and every
-  response carries the usual security headers; the downloads under ``/dist/``
-  get real content types instead of ``text/plain``.
+  response carries the usual security headers (the downloads are served, with
+  their content types, by ``juesuan_downloads`` at ``/-/download/``).
 - A client sending errors faster than a person could (a 404 flood) gets its
   error responses slowed down (a tarpit): a closed-loop flood then asks less
   often, so it takes less of the one server process; successful responses are
@@ -55,17 +55,6 @@ log = logging.getLogger("juesuan.server")
 MAX_PATH_BYTES = 1024
 #: Longest query string; arbitrary SQL fits easily, a 1 MB flood does not.
 MAX_QUERY_BYTES = 32 * 1024
-
-#: Mount of the downloads (``--static dist:build/dist`` in the Makefile).
-DOWNLOADS_PREFIX = "/dist/"
-#: Content types of the files the downloads directory holds, by suffix.
-DOWNLOAD_TYPES = {
-    ".csv": "text/csv; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".zip": "application/zip",
-    ".parquet": "application/vnd.apache.parquet",
-    ".duckdb": "application/octet-stream",
-}
 
 #: Datasette's pages carry inline scripts and styles; the dashboards' Vega
 #: compiles its expressions with ``new Function`` and so needs 'unsafe-eval'
@@ -157,14 +146,6 @@ def security_headers(path: str) -> dict[bytes, bytes]:
     """The headers every response carries; the CSP depends on the page."""
     csp = CSP_WITH_EVAL if path.startswith(EVAL_PREFIXES) else CSP
     return {**SECURITY_HEADERS, b"content-security-policy": csp.encode()}
-
-
-def download_type(path: str) -> str | None:
-    """The content type of a file under the downloads mount, None elsewhere."""
-    if not path.startswith(DOWNLOADS_PREFIX):
-        return None
-    dot = path.rfind(".")
-    return DOWNLOAD_TYPES.get(path[dot:].lower()) if dot > path.rfind("/") else None
 
 
 def _json_object(*keys: str) -> Callable[[str], bool]:
@@ -289,7 +270,7 @@ class RowKeys:
 
 
 def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None, rows: RowKeys | None = None) -> ASGIApp:
-    """ASGI middleware: early refusals, security headers, download content types, error tarpit."""
+    """ASGI middleware: early refusals, security headers, error tarpit."""
     tarpit = tarpit or ErrorTarpit()
 
     async def slow_down(scope: Scope, status: int) -> None:
@@ -315,14 +296,11 @@ def harden(app: ASGIApp, tarpit: ErrorTarpit | None = None, rows: RowKeys | None
             await _send_refusal(send, *refused, path)
             return
         extra = security_headers(path)
-        ctype = download_type(path)
 
         async def send_hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
                 await slow_down(scope, message["status"])
                 replace = dict(extra)
-                if ctype and message["status"] == 200:  # a file was served, not an error page
-                    replace[b"content-type"] = ctype.encode()
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replace]
                 message = {**message, "headers": headers + list(replace.items())}
             await send(message)

@@ -38,8 +38,7 @@ def site(built, tmp_path_factory):
 
     dist = build_dist(tmp_path_factory.mktemp("dist") / "dist", built["duckdb"].parent)
     log = tmp_path_factory.mktemp("log") / "datasette.log"
-    with running_server(log, db=built["sqlite"], metadata=built["metadata"], dist=dist,
-                        env={"JUESUAN_DIST": str(dist)}) as server:  # `make serve`'s arguments
+    with running_server(log, db=built["sqlite"], metadata=built["metadata"], dist=dist) as server:  # `make serve`'s arguments
         yield server.base
 
 

@@ -1,6 +1,6 @@
 """The published server under bad input (issue 13): error pages cheap and silent,
 bad sorts and paths 400/404 (never 500), values and results bounded, security
-headers, real content types for the downloads.
+headers. (The downloads' content types are tested in test_site_pages.py.)
 
 Most tests drive Datasette in-process with exactly `make serve`'s arguments
 (parsed from `make serve-args`); the traceback and dot-segment tests start the
@@ -25,18 +25,10 @@ from hypothesis import strategies as st
 from juesuan.bench.server import running_server, serve_args
 from juesuan.paths import ROOT
 
-DOWNLOADS = {  # file under the downloads mount -> the content type it must be served with
-    "juesuan.duckdb": "application/octet-stream",
-    "parquet/facts.parquet": "application/vnd.apache.parquet",
-    "csv/facts.csv": "text/csv; charset=utf-8",
-    "manifest.json": "application/json; charset=utf-8",
-    "juesuan-datapackage.zip": "application/zip",
-}
-
 
 def datasette_kwargs(args: list[str]) -> dict[str, Any]:
     """Datasette(...) keyword arguments equivalent to `datasette serve ARGS`."""
-    kw: dict[str, Any] = {"immutables": [], "settings": {}, "static_mounts": []}
+    kw: dict[str, Any] = {"immutables": [], "settings": {}}
     it = iter(args)
     for arg in it:
         if arg == "-i":
@@ -47,9 +39,6 @@ def datasette_kwargs(args: list[str]) -> dict[str, Any]:
             kw["plugins_dir"] = next(it)
         elif arg == "--template-dir":
             kw["template_dir"] = next(it)
-        elif arg == "--static":
-            name, _, path = next(it).partition(":")
-            kw["static_mounts"].append((name, path))
         elif arg == "--setting":
             key, value = next(it), next(it)
             kw["settings"][key] = {"on": True, "off": False}.get(value, int(value) if value.isdigit() else value)
@@ -59,18 +48,8 @@ def datasette_kwargs(args: list[str]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    """A downloads directory with one file of each kind the real one holds."""
-    root = tmp_path_factory.mktemp("dist")
-    for name in DOWNLOADS:
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(b"PAR1" if name.endswith(".parquet") else b"x,y\n1,2\n")
-    return root
-
-
-@pytest.fixture(scope="module")
-def ds(built, dist) -> Datasette:
-    return Datasette(**datasette_kwargs(serve_args(db=built["sqlite"], metadata=built["metadata"], dist=dist)))
+def ds(built) -> Datasette:
+    return Datasette(**datasette_kwargs(serve_args(db=built["sqlite"], metadata=built["metadata"])))
 
 
 def get(ds: Datasette, path: str):
@@ -188,7 +167,7 @@ def test_ordinary_large_pages_still_answer(ds):
 
 def test_every_response_carries_the_security_headers(ds):
     for path, status in (("/", 200), ("/juesuan/facts.json", 200), ("/no/such/page", 404),
-                         ("/-/provenance/" + "x" * 5_000, 404), ("/dist/manifest.json", 200)):
+                         ("/-/provenance/" + "x" * 5_000, 404), ("/-/versions.json", 200)):
         r = get(ds, path)
         assert r.status_code == status, path
         assert r.headers["x-content-type-options"] == "nosniff"
@@ -205,21 +184,15 @@ def test_only_the_dashboards_may_evaluate_code(ds):
     assert "'unsafe-eval'" in r.headers["content-security-policy"]
 
 
-@pytest.mark.parametrize("name", sorted(DOWNLOADS))
-def test_downloads_have_their_content_type(ds, name):
-    r = get(ds, f"/dist/{name}")
-    assert r.status_code == 200
-    assert r.headers["content-type"] == DOWNLOADS[name]
+def test_build_dist_is_not_served_whole(ds):
+    """Downloads go through /-/download/, which serves only what manifest.json lists; no static mount
+    exposes the rest of build/dist (a stray file left there by hand)."""
+    assert "--static" not in serve_args()
+    assert get(ds, "/dist/manifest.json").status_code == 404
 
 
-def test_missing_download_is_a_404_page_not_a_typed_file(ds):
-    r = get(ds, "/dist/no-such.duckdb")
-    assert r.status_code == 404
-    assert not r.headers["content-type"].startswith("application/octet-stream")
-
-
-def test_table_permissions_still_apply_when_computed_once(built, dist):
-    kw = datasette_kwargs(serve_args(db=built["sqlite"], metadata=built["metadata"], dist=dist))
+def test_table_permissions_still_apply_when_computed_once(built):
+    kw = datasette_kwargs(serve_args(db=built["sqlite"], metadata=built["metadata"]))
     kw["metadata"]["databases"]["juesuan"]["tables"].setdefault("checks", {})["allow"] = False
     private = Datasette(**kw)
     assert get(private, "/juesuan/checks").status_code == 403
@@ -250,7 +223,7 @@ def raw_get(base: str, path: str) -> tuple[int, bytes]:
 
 
 def test_dot_segments_are_404_not_500(real):
-    for path in ("/-/source/../../x", "/-/source/..%2F..%2Fx", "/dist/../build/juesuan.db", "/./juesuan"):
+    for path in ("/-/source/../../x", "/-/source/..%2F..%2Fx", "/-/download/../../build/juesuan.db", "/./juesuan"):
         status, _ = raw_get(real.base, path)
         assert status in (302, 404), (path, status)  # Datasette redirects %-escapes to ~-escapes first
         assert status != 500

@@ -38,8 +38,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_args(root: Path = ROOT, db: Path | None = None, metadata: Path | None = None,
-               dist: Path | None = None) -> list[str]:
+def serve_args(root: Path = ROOT, db: Path | None = None, metadata: Path | None = None) -> list[str]:
     """`make serve`'s datasette arguments, paths absolute, optionally redirected."""
     out = subprocess.run(["make", "-s", "--no-print-directory", "serve-args"], cwd=root,
                          capture_output=True, text=True, check=True).stdout
@@ -52,11 +51,6 @@ def serve_args(root: Path = ROOT, db: Path | None = None, metadata: Path | None 
             args[i + 1] = str(metadata or root / value)
         elif arg in ("--plugins-dir", "--template-dir"):
             args[i + 1] = str(root / value)
-        elif arg == "--static":
-            name, _, path = value.partition(":")
-            static = dist if dist and name == "dist" else root / path
-            static.mkdir(parents=True, exist_ok=True)  # a fresh clone has no build/dist yet; datasette refuses a missing dir
-            args[i + 1] = f"{name}:{static}"
     return args
 
 
@@ -64,13 +58,15 @@ def serve_args(root: Path = ROOT, db: Path | None = None, metadata: Path | None 
 def running_server(log: Path, root: Path = ROOT, db: Path | None = None, metadata: Path | None = None,
                    dist: Path | None = None, startup_seconds: float = 30.0,
                    env: dict[str, str] | None = None) -> Iterator[Server]:
-    """Start `datasette serve` with `make serve`'s arguments (and extra environment); stop it on exit."""
+    """Start `datasette serve` with `make serve`'s arguments (and extra environment); stop it on exit.
+    `dist` points the downloads plugin at another downloads directory (JUESUAN_DIST)."""
     port = free_port()
     datasette = Path(sys.executable).with_name("datasette")
-    cmd = [str(datasette), "serve", *serve_args(root, db, metadata, dist), "-h", "127.0.0.1", "-p", str(port)]
+    cmd = [str(datasette), "serve", *serve_args(root, db, metadata), "-h", "127.0.0.1", "-p", str(port)]
     base = f"http://127.0.0.1:{port}"
+    server_env = {**os.environ, **({"JUESUAN_DIST": str(dist)} if dist else {}), **(env or {})}
     with open(log, "wb") as fh:  # a file, not a pipe: an unread pipe fills up and blocks the server
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=root, env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=root, env=server_env)
         try:
             deadline = time.monotonic() + startup_seconds
             while True:
