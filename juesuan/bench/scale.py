@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from juesuan.bench.server import free_port
 from juesuan.bench.synth import write_corpus
 from juesuan.paths import ROOT
 
@@ -74,12 +74,6 @@ def run_stage(name: str, args: tuple[str, ...], root: Path, log: Path) -> StageR
         seconds = time.perf_counter() - t0
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     return StageRun(name, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> float:
