@@ -4,7 +4,6 @@ exactly; and no error finding of the integrity rules goes unacknowledged
 (the rules ran once, in the package build: here their published checks are read)."""
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -185,20 +184,22 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
     return out
 
 
+CHECK_COLUMNS = ("check_id", "outcome", "severity", "difference", "finding_id", "detail")
+FINDING_COLUMNS = ("severity", "acknowledged")
+
+
 def published_checks(path: Path = DATA / "checks.csv") -> list[CheckRow]:
-    """The checks the package build computed (rules run once per build; validate reads them)."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        return [CheckRow(r["check_id"], r["outcome"], r["severity"], r["difference"], r.get("finding_id", ""), r["detail"])
-                for r in csv.DictReader(fh)]
+    """The checks the package build computed (rules run once per build; validate reads them).
+    Read with csvio, so a broken row is reported as `checks.csv:LINE` (exit 2), not a traceback."""
+    return [CheckRow(*(r[c] for c in CHECK_COLUMNS)) for r in iter_csv(path, CHECK_COLUMNS)]
 
 
 def finding_counts(path: Path = DATA / "findings.csv") -> dict[str, int]:
     """Findings per severity, acknowledged errors apart: what `make validate` reports."""
     counts: dict[str, int] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            key = r["severity"] + (" (acknowledged)" if r["severity"] == "error" and r["acknowledged"] == "true" else "")
-            counts[key] = counts.get(key, 0) + 1
+    for r in iter_csv(path, FINDING_COLUMNS):
+        key = r["severity"] + (" (acknowledged)" if r["severity"] == "error" and r["acknowledged"] == "true" else "")
+        counts[key] = counts.get(key, 0) + 1
     return counts
 
 
