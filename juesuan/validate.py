@@ -9,6 +9,7 @@ from pathlib import Path
 
 from juesuan.csvio import iter_csv
 from juesuan.errors import JuesuanError
+from juesuan.figures import reads_as, without
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, SOURCES
 from juesuan.rules.findings import CheckRow, gate, load_acks
 from juesuan.sources import read_text
@@ -31,21 +32,17 @@ def frictionless_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
 
 
 def number_reads_as(span: str, value_text: str) -> bool:
-    """Whether the source span prints the fact's number: compared in normalised form,
-    either as a reader sees it (NFKC: full-width folded; breaks, spaces and grouping
-    commas dropped) or as the extractor reads it (its same-length normalisation,
-    which also blanks conversion residue such as bookmark marks, and its compact
-    view, which drops quote marks)."""
+    """Whether the source span prints the fact's number (figures.reads_as): either as a
+    reader sees it, or as the extractor reads it (its same-length normalisation, which
+    also blanks conversion residue such as bookmark marks, and its compact view, which
+    drops quote marks)."""
     from juesuan.extract.lexicon import default_lexicon
     from juesuan.extract.text import normalise
-    from juesuan.package.curated import printed
 
-    want = printed(value_text)
-    if printed(span) == want:
+    if reads_as(span, value_text):
         return True
     lex = default_lexicon()
-    dropped = "".join(ch for ch in normalise(span, lex) if ch not in getattr(lex, "drop_chars", ()))
-    return printed(dropped) == want
+    return reads_as(without(normalise(span, lex), lex.drop_chars), value_text)
 
 
 def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCES) -> list[str]:
