@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _sandbox import make_sandbox, package_state, run, temporaries
 
 from juesuan.errors import JuesuanError
 from juesuan.paths import DATA, ROOT, SOURCES
@@ -61,7 +62,7 @@ def test_hash_mismatch_names_file_and_line(tmp_path):
         load_sources(csv_path, root)
     msg = str(exc.value)
     assert "hash mismatch for kaijiang-2022.txt" in msg
-    line = next(i for i, l in enumerate(csv_path.read_text(encoding="utf-8").splitlines(), 1) if l.startswith("kaijiang-2022,"))
+    line = next(i for i, row in enumerate(csv_path.read_text(encoding="utf-8").splitlines(), 1) if row.startswith("kaijiang-2022,"))
     assert f"sources.csv:{line}:" in msg
 
 
@@ -74,23 +75,31 @@ def test_broken_csv_names_line(tmp_path):
         load_sources(csv_path, root)
 
 
-def test_failed_build_leaves_previous_package(tmp_path, monkeypatch):
-    """A broken input aborts the build before anything is written."""
-    import juesuan.package.build as build_mod
-    from juesuan.package.build import build
+def test_a_changed_source_stops_the_package_build_before_data_is_touched(tmp_path):
+    """`python -m juesuan package` on a source edited after it was listed: exit 2, sources.csv
+    and the physical line of its row named, the committed package and its marker unchanged."""
+    root = make_sandbox(tmp_path)
+    before = package_state(root)
+    listed = (root / "data" / "sources" / "sources.csv").read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(listed, 1) if line.startswith("pingchang-2019,"))
+    (root / "data" / "sources" / "pingchang-2019.txt").write_text("tampered", encoding="utf-8")
+    out = run(root, "package")
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert f"sources.csv:{row}: hash mismatch for pingchang-2019.txt" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert package_state(root) == before
+    assert temporaries(root) == []
 
-    before = {p.name: p.read_bytes() for p in DATA.glob("*.csv")}
+
+def test_a_source_changed_after_loading_is_refused_when_read(tmp_path):
+    """Lazy loading reads each text when the build needs it: a file edited in between is not
+    silently extracted with offsets of another text."""
     csv_path, root = _sources_copy(tmp_path)
-    (root / "pingchang-2019.txt").write_text("tampered", encoding="utf-8")
-    monkeypatch.setattr(build_mod, "load_sources", lambda **kw: load_sources(csv_path, root, **kw))
-    out_dir = tmp_path / "out"
-    (out_dir / "data").mkdir(parents=True)
-    for name, data in before.items():
-        (out_dir / "data" / name).write_bytes(data)
-    with pytest.raises(JuesuanError):
-        build(out_dir / "data", out_dir / "datapackage.json")
-    assert {p.name: p.read_bytes() for p in (out_dir / "data").glob("*.csv")} == before
-    assert not (out_dir / "datapackage.json").exists()
+    sources = {s.doc_id: s for s in load_sources(csv_path, root, lazy=True)}
+    assert sources["kaijiang-2022"].text == (root / "kaijiang-2022.txt").read_text(encoding="utf-8")
+    (root / "kaijiang-2022.txt").write_text("edited meanwhile", encoding="utf-8")
+    with pytest.raises(JuesuanError, match=r"kaijiang-2022\.txt: changed while the build was reading it"):
+        _ = sources["kaijiang-2022"].text
 
 
 def test_curated_fact_must_match_source(tmp_path):
@@ -107,8 +116,8 @@ def test_curated_fact_must_match_source(tmp_path):
 def test_curated_disagreeing_with_extracted_is_an_error():
     from dataclasses import replace
 
-    from juesuan.package.build import merge_facts
     from juesuan.extract import default_lexicon, extract
+    from juesuan.package.build import merge_facts
 
     ex = extract("本年收入合计50万元。", "t", default_lexicon(), 2020)
     cur = replace(ex[0], value=ex[0].value + 1, origin="curated")
@@ -116,21 +125,31 @@ def test_curated_disagreeing_with_extracted_is_an_error():
         merge_facts(ex, [cur])
 
 
-def test_curated_code_not_printed_is_flagged_as_looked_up():
+def test_a_curated_code_counts_as_looked_up_only_when_its_quote_does_not_print_it(tmp_path):
     """A curated fact whose quote names a heading but prints no code carries `code_from_classification`,
-    as an extracted one does, so the children-to-parent rule does not count one heading twice."""
+    as an extracted one does (so the children-to-parent rule does not count one heading twice);
+    the same figure quoted with its printed code carries no flag."""
     import csv
 
-    from juesuan.package.build import curated_facts
+    from juesuan.package.build import CURATED_COLUMNS, curated_facts
 
-    with open(DATA / "metrics.csv", encoding="utf-8", newline="") as fh:
-        metrics = {r["metric"] for r in csv.DictReader(fh)}
-    facts = curated_facts({s.doc_id: s for s in load_sources()}, metrics)
-    coded = [f for f in facts if f.function_code]
-    assert coded
-    for f in coded:
-        assert ("code_from_classification" in f.flags) == (f.function_code not in f.quote), (f.doc_id, f.quote)
-    assert not any(f.flags for f in facts if not f.function_code)
+    sources = {s.doc_id: s for s in load_sources()}
+    text = sources["dachuan-2018"].text
+    heading = "一般公共服务（201）人力资源事务（20110）军队转业干部安置（2011006）: 支出决算为9.3万元"
+    cs = text.index(heading)
+    vs = text.index("9.3万元", cs)
+    base = {"doc_id": "dachuan-2018", "metric": "function_expenditure", "measure": "amount", "value": "9.3",
+            "unit": "万元", "function_code": "2011006", "function_name": "军队转业干部安置", "base_metric": "",
+            "compared_year": "", "char_end": vs + 5, "value_start": vs, "value_end": vs + 3, "note": "test row"}
+    path = tmp_path / "facts.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, CURATED_COLUMNS)
+        w.writeheader()
+        w.writerow({**base, "char_start": cs})                          # quote prints （2011006）
+        w.writerow({**base, "char_start": text.index("支出决算为", cs)})  # quote starts after the code
+    printed_code, looked_up = curated_facts(sources, {"function_expenditure"}, path)
+    assert "（2011006）" in printed_code.quote and printed_code.flags == []
+    assert looked_up.quote == "支出决算为9.3万元" and looked_up.flags == ["code_from_classification"]
 
 
 def test_curated_change_sign_follows_a_decrease_word():
