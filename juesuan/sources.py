@@ -17,6 +17,7 @@ import codecs
 import hashlib
 import os
 import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +150,34 @@ class Source:
     @property
     def fiscal_year(self) -> int:
         return int(self.row["fiscal_year"])
+
+
+class SourceTexts(Mapping[str, str]):
+    """doc_id → text of the listed sources, each read when it is asked for.
+
+    Why a Mapping over lazy sources rather than a dict of texts: the curated checks look
+    texts up by doc_id, and a build over thousands of documents must not hold them all.
+
+    Why exactly one cached text: the curated tables list their rows document by document,
+    so consecutive lookups are nearly always of the same document; keeping the last text
+    answers them without re-reading and re-hashing the file, and never holds more than one
+    text. A lookup out of that order costs one re-read (hash checked again), never a wrong
+    text. A larger cache would hide nothing the curated tables need and hold more memory."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        self._by_id = {s.doc_id: s for s in sources}
+        self._last: tuple[str, str] | None = None
+
+    def __getitem__(self, doc_id: str) -> str:
+        if self._last is None or self._last[0] != doc_id:
+            self._last = (doc_id, self._by_id[doc_id].text)
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
 
 
 def load_sources(csv_path: Path = SOURCES_CSV, root: Path = SOURCES, lazy: bool = False) -> list[Source]:

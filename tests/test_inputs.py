@@ -165,3 +165,26 @@ def test_curated_change_sign_follows_a_decrease_word():
     assert "sign differs" in printed_sign_error(text, s, s + 8, "-36680.54")
     t = text.index("12.5")
     assert "sign differs" in printed_sign_error(text, t, t + 4, "-12.5", words)
+
+
+def test_source_texts_reads_each_run_of_lookups_once_and_holds_one_text(monkeypatch):
+    """The curated checks look texts up by doc_id: consecutive lookups of one document read
+    its file once; another document replaces it (one text held), and coming back re-reads."""
+    import juesuan.sources as sources_mod
+    from juesuan.sources import SourceTexts
+
+    listed = load_sources(lazy=True)
+    reads: list[str] = []
+    real = sources_mod.read_bytes
+    monkeypatch.setattr(sources_mod, "read_bytes", lambda path, limit=None: reads.append(path.name) or real(path, limit))
+    texts = SourceTexts(listed)
+    assert list(texts) == [s.doc_id for s in listed] and len(texts) == len(listed)
+    a, b = listed[0], listed[1]
+    for _ in range(3):
+        assert texts[a.doc_id] == a.path.read_bytes().decode("utf-8-sig")
+    assert reads == [a.path.name]
+    assert texts[b.doc_id] == b.path.read_bytes().decode("utf-8-sig")
+    assert texts[a.doc_id] == a.path.read_bytes().decode("utf-8-sig")
+    assert reads == [a.path.name, b.path.name, a.path.name]
+    with pytest.raises(KeyError):
+        texts["no-such-doc"]
