@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 #: the minus signs the genre prints: ASCII hyphen-minus, U+2212, full-width
 MINUS = "-−－"
+
+_UNSIGNED = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 # `\s` covers line breaks and (ideographic) spaces but not the zero-width characters
 _NOT_PART_OF_THE_FIGURE = re.compile(r"[\s,，\u200b\u200c\u200d\u2060\ufeff]")
@@ -41,3 +44,11 @@ def without(text: str, drop: frozenset[str] | str) -> str:
     """`text` with the characters of `drop` removed (the extractor's compact view
     drops quote marks, so `〈12〉` is read as 12)."""
     return "".join(ch for ch in text if ch not in drop)
+
+
+def magnitude(text: str) -> Decimal | None:
+    """The unsigned number `text` prints (read through `printed()`, one leading minus
+    sign allowed), or None when it prints no plain number (`1e5`, `12〈34`, `五`)."""
+    digits = printed(text)
+    digits = digits[1:] if digits[:1] in MINUS else digits
+    return Decimal(digits) if _UNSIGNED.fullmatch(digits) else None

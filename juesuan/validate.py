@@ -5,11 +5,12 @@ exactly; and no error finding of the integrity rules goes unacknowledged
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from juesuan.csvio import iter_csv
 from juesuan.errors import JuesuanError
-from juesuan.figures import reads_as, without
+from juesuan.figures import magnitude, reads_as, without
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, SOURCES
 from juesuan.rules.findings import CheckRow, gate, load_acks
 from juesuan.sources import read_text
@@ -31,23 +32,34 @@ def frictionless_errors(descriptor: Path = DATAPACKAGE) -> list[str]:
     return out
 
 
-def number_reads_as(span: str, value_text: str) -> bool:
-    """Whether the source span prints the fact's number (figures.reads_as): either as a
-    reader sees it, or as the extractor reads it (its same-length normalisation, which
-    also blanks conversion residue such as bookmark marks, and its compact view, which
-    drops quote marks)."""
+def _extractor_view(span: str) -> str:
+    """The span as the extractor reads it: its same-length normalisation (which also blanks
+    conversion residue such as bookmark marks) without the quote marks its compact view drops."""
     from juesuan.extract.lexicon import default_lexicon
     from juesuan.extract.text import normalise
 
-    if reads_as(span, value_text):
-        return True
     lex = default_lexicon()
-    return reads_as(without(normalise(span, lex), lex.drop_chars), value_text)
+    return without(normalise(span, lex), lex.drop_chars)
+
+
+def number_reads_as(span: str, value_text: str) -> bool:
+    """Whether the source span prints the fact's number (figures.reads_as), either as a
+    reader sees it or as the extractor reads it."""
+    return reads_as(span, value_text) or reads_as(_extractor_view(span), value_text)
+
+
+def printed_magnitude(span: str) -> Decimal | None:
+    """The unsigned number the span prints, as a reader sees it or else as the extractor
+    reads it: a fact's value must have this magnitude (its sign may come from a word such
+    as 减少, so the sign is checked where the fact is made, not here)."""
+    found = magnitude(span)
+    return found if found is not None else magnitude(_extractor_view(span))
 
 
 def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCES) -> list[str]:
-    """Every fact's quote is the ORIGINAL source text between its offsets, and its
-    number, as the extractor reads it, is printed inside the quote. The number is
+    """Every fact's quote is the ORIGINAL source text between its offsets, its number,
+    as the extractor reads it, is printed inside the quote, and its value is the number
+    printed there (a value ×10 with the right span is caught). The number is
     compared in normalised form (full-width digits folded, line breaks, spaces and
     grouping commas dropped): `１２３．４５` and `7940.⏎39` are what the source prints.
     Errors name facts.csv and the physical line of the row."""
@@ -69,7 +81,7 @@ def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCE
                 cache[doc_id] = None
         return cache[doc_id]
 
-    cols = ("fact_id", "doc_id", "char_start", "char_end", "value_start", "value_end", "value_text", "quote")
+    cols = ("fact_id", "doc_id", "value", "char_start", "char_end", "value_start", "value_end", "value_text", "quote")
     for r in iter_csv(facts_path, cols):
         n = r["_line"]
         text = text_of(r["doc_id"])
@@ -87,7 +99,16 @@ def provenance_errors(descriptor: Path = DATAPACKAGE, sources_dir: Path = SOURCE
             out.append(f"{facts_path}:{n}: number of {r['fact_id']} lies outside its quote")
         elif not number_reads_as(text[vs:ve], r["value_text"]):
             out.append(f"{facts_path}:{n}: {r['fact_id']} says {r['value_text']}, the source has {text[vs:ve]!r}")
+        elif (want := printed_magnitude(text[vs:ve])) is None or _magnitude_of(r["value"]) != want:
+            out.append(f"{facts_path}:{n}: {r['fact_id']} has the value {r['value']}, the source prints {text[vs:ve]!r}")
     return out
+
+
+def _magnitude_of(value: str) -> Decimal | None:
+    try:
+        return abs(Decimal(value))
+    except InvalidOperation:
+        return None
 
 
 def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path = DATAPACKAGE) -> list[str]:

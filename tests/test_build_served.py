@@ -109,7 +109,7 @@ def _mini_package(tmp_path: Path, text: str, facts: list[dict[str, str]]) -> Pat
     data = tmp_path / "data"
     data.mkdir()
     (data / "documents.csv").write_text("doc_id,file\nd,d.txt\n", encoding="utf-8")
-    cols = ["fact_id", "doc_id", "char_start", "char_end", "value_start", "value_end", "value_text", "quote"]
+    cols = ["fact_id", "doc_id", "value", "char_start", "char_end", "value_start", "value_end", "value_text", "quote"]
     buf = io.StringIO()
     w = csv.DictWriter(buf, cols, lineterminator="\n")
     w.writeheader()
@@ -123,7 +123,7 @@ def _mini_package(tmp_path: Path, text: str, facts: list[dict[str, str]]) -> Pat
 def _fact(text: str, quote: str, number: str, value_text: str, fid: str) -> dict[str, str]:
     cs = text.index(quote)
     vs = text.index(number, cs)
-    return {"fact_id": fid, "doc_id": "d", "char_start": str(cs), "char_end": str(cs + len(quote)),
+    return {"fact_id": fid, "doc_id": "d", "value": value_text, "char_start": str(cs), "char_end": str(cs + len(quote)),
             "value_start": str(vs), "value_end": str(vs + len(number)), "value_text": value_text, "quote": quote}
 
 

@@ -52,3 +52,16 @@ def test_without_drops_only_the_given_characters():
 ])
 def test_validate_reads_a_span_as_a_reader_or_as_the_extractor(span, value_text, ok):
     assert number_reads_as(span, value_text) is ok
+
+
+@pytest.mark.parametrize("span,expected", [
+    ("１２３．４５", "123.45"), ("-47.2", "47.2"), ("\u221247.2", "47.2"), ("7940.\n39", "7940.39"),
+    ("1,234", "1234"), ("0.40", "0.40"),
+    ("1e5", None), ("12〈34", None), ("五", None), ("--3", None), ("", None), ("3.", None),
+])
+def test_magnitude_is_the_unsigned_number_printed_or_none(span, expected):
+    from decimal import Decimal
+
+    from juesuan.figures import magnitude
+
+    assert magnitude(span) == (None if expected is None else Decimal(expected))

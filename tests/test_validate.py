@@ -3,6 +3,7 @@ physical line (an input error, exit 2), never a KeyError or a silently short rea
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,40 @@ def test_finding_counts_by_severity_with_acknowledged_errors_apart(tmp_path):
     path.write_text(path.read_text(encoding="utf-8") + "f,error\n", encoding="utf-8")
     with pytest.raises(JuesuanError, match=r"findings\.csv:8: row has 2 fields"):
         finding_counts(path)
+
+
+def _package_copy(tmp_path: Path, edit_fact) -> tuple[Path, int]:
+    """datapackage.json, documents.csv and facts.csv copied, one one-line fact row edited;
+    returns the descriptor and the physical line of the edited row."""
+    import shutil
+
+    from juesuan.paths import DATAPACKAGE
+
+    (tmp_path / "data").mkdir(parents=True)
+    shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
+    shutil.copy(DATA / "documents.csv", tmp_path / "data" / "documents.csv")
+    lines = (DATA / "facts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = next(csv.reader([lines[0]]))
+    i = next(i for i, ln in enumerate(lines) if i > 30 and '"' not in ln)
+    row = dict(zip(header, next(csv.reader([lines[i]])), strict=True))
+    edit_fact(row)
+    buf = io.StringIO()
+    csv.DictWriter(buf, header, lineterminator="\n").writerow(row)
+    lines[i] = buf.getvalue()
+    (tmp_path / "data" / "facts.csv").write_text("".join(lines), encoding="utf-8")
+    return tmp_path / "datapackage.json", i + 1
+
+
+def test_provenance_catches_a_value_that_is_not_the_printed_number(tmp_path):
+    """The span and value_text are right, the value is ×10: the fact says what the source does not."""
+    from decimal import Decimal
+
+    from juesuan.paths import SOURCES
+    from juesuan.validate import provenance_errors
+
+    assert provenance_errors() == []
+    desc, line = _package_copy(tmp_path, lambda r: r.update(value=str(Decimal(r["value"]) * 10)))
+    errors = provenance_errors(desc, SOURCES)
+    assert len(errors) == 1 and f"facts.csv:{line}:" in errors[0] and "has the value" in errors[0], errors
+    desc2, _ = _package_copy(tmp_path / "b", lambda r: r.update(value="twelve"))
+    assert len(provenance_errors(desc2, SOURCES)) == 1
