@@ -1,7 +1,9 @@
 """DuckDB (typed DECIMAL truth) and Parquet exports, built from the package.
 
 The CSVs are read with the column types the package declares, so money is
-DECIMAL end to end; no float ever holds a figure.
+DECIMAL end to end; no float ever holds a figure. DuckDB reads each CSV itself
+(read_csv, streamed in C++), never through Python rows or data frames, within a
+fixed memory budget.
 """
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from juesuan.csvio import DIR_MODE, FILE_MODE
 from juesuan.paths import BUILD, DATA
 from juesuan.publish.views import VIEWS
 from juesuan.schema import load_resources
+
+#: DuckDB's buffer pool for the build. Left alone it may take 80 % of the machine and grows
+#: with the corpus (~0.2 MB per document); capped, it spills to a temp directory beside the
+#: file and the build's peak stays flat (measured: 256 → ~140 MB at 1,000 documents, same output).
+MEMORY_LIMIT = "128MB"
 
 TYPE_MAP = {"string": "VARCHAR", "integer": "BIGINT", "year": "INTEGER", "date": "DATE", "number": "DECIMAL(18,4)", "boolean": "BOOLEAN"}
 
@@ -34,6 +41,7 @@ def build_duckdb(data_dir: Path = DATA, out: Path = BUILD / "juesuan.duckdb", pa
         stale.unlink(missing_ok=True)
     con = duckdb.connect(str(out))
     con.execute("SET enable_progress_bar = false")   # a build prints results, not terminal animations
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         for name, res in spec["resources"].items():
             cols = ", ".join(f'"{f["name"]}" {duckdb_type(f)}' for f in res["fields"])
