@@ -26,7 +26,6 @@ from juesuan.csvio import CsvSink, read_csv
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import MEASURES, Fact
 from juesuan.extract.lexicon import default_lexicon
-from juesuan.lines import LineIndex
 from juesuan.package.curated import (
     classification_tables,
     known_units,
@@ -35,6 +34,8 @@ from juesuan.package.curated import (
     printed_sign_error,
     unit_error,
 )
+from juesuan.package.documents import Corpus, write_documents
+from juesuan.package.documents import merge_facts as merge_facts  # its former home: callers import it from here
 from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
 from juesuan.rules.per_document import DocumentRules
@@ -45,12 +46,6 @@ from juesuan.staging import Staging, _crash_point
 
 def columns(spec: dict[str, Any], name: str) -> list[str]:
     return [f["name"] for f in spec["resources"][name]["fields"]]
-
-
-def fmt_decimal(d: Decimal | None) -> str:
-    if d is None:
-        return ""
-    return format(d, "f")
 
 
 CURATED_COLUMNS = (
@@ -109,41 +104,6 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
     return out
 
 
-def merge_facts(extracted: list[Fact], curated: list[Fact]) -> list[Fact]:
-    """Curated rows add what the script cannot read; they never replace a fact
-    the script read. A curated row at the same place with another value is an
-    error (someone must decide which is right), not a silent override."""
-    by_key = {(f.doc_id, f.value_start, f.metric, f.measure): f for f in extracted}
-    out = list(extracted)
-    for c in curated:
-        key = (c.doc_id, c.value_start, c.metric, c.measure)
-        if key in by_key:
-            e = by_key[key]
-            if e.value != c.value:
-                raise JuesuanError(
-                    f"curated fact {c.metric}/{c.measure}={c.value} disagrees with the extracted {e.value} "
-                    f"at {c.doc_id}:{c.value_start}", CURATED_FACTS_CSV,
-                )
-            continue  # the extractor reads it now: the curated row is redundant but harmless
-        out.append(c)
-    out.sort(key=lambda f: (f.doc_id, f.value_start, f.metric, f.measure))
-    return out
-
-
-def fact_row(f: Fact, lines: LineIndex) -> dict[str, object]:
-    return {
-        "fact_id": f.fact_id, "doc_id": f.doc_id, "metric": f.metric, "measure": f.measure,
-        "value": fmt_decimal(f.value), "value_text": f.value_text, "unit": f.unit,
-        "value_wan": fmt_decimal(f.value_wan), "decimals": f.decimals,
-        "function_code": f.function_code, "function_name": f.function_name,
-        "function_level": f.function_level, "function_path": f.function_path,
-        "base_metric": f.base_metric, "compared_year": f.compared_year or "",
-        "char_start": f.char_start, "char_end": f.char_end, "value_start": f.value_start,
-        "value_end": f.value_end, "line": lines.line_of(f.value_start), "quote": f.quote,
-        "section": f.section, "flags": ";".join(f.flags), "origin": f.origin, "note": f.note,
-    }
-
-
 class SourceTexts(Mapping[str, str]):
     """doc_id → text, read on demand and cached for a few documents only, so the
     curated tables can be checked against the texts without the build holding all of them."""
@@ -172,17 +132,12 @@ class SourceTexts(Mapping[str, str]):
 @dataclass
 class Package:
     """Everything the build needs, checked before a single row is written: the tables
-    that do not grow with the corpus, whole; the documents as sources whose texts are
+    that do not grow with the corpus, whole; the documents as a `Corpus` whose texts are
     read (and extracted) while the per-document tables are written (documents.py)."""
 
     spec: dict[str, Any]
     tables: dict[str, list[dict[str, Any]]]
-    sources: list[Source]                  # doc_id order: the order of every per-document table
-    listed: list[Source]                   # sources.csv order (the rules resolve a body's year to its last)
-    curated: dict[str, list[Fact]]         # the curated facts by document
-    metric_ids: set[str]
-    entity_names: dict[str, str]
-    rules: DocumentRules
+    corpus: Corpus
 
 
 def build_tables(check: bool = True) -> Package:
@@ -219,9 +174,8 @@ def build_tables(check: bool = True) -> Package:
         "score_items": scores,
         "score_totals": totals,
     }
-    return Package(spec, tables, sources, listed, curated, metric_ids,
-                   {e["entity_id"]: e["name"] for e in entities},
-                   DocumentRules(classification, indicators, scores, totals))
+    return Package(spec, tables, Corpus(sources, listed, curated, metric_ids, {e["entity_id"]: e["name"] for e in entities},
+                                        DocumentRules(classification, indicators, scores, totals)))
 
 
 def descriptor(pkg: Package, digests: dict[str, tuple[int, str]]) -> dict[str, Any]:
@@ -232,7 +186,7 @@ def descriptor(pkg: Package, digests: dict[str, tuple[int, str]]) -> dict[str, A
     desc["sources"] = [
         {"title": f"{d['entity_name_stated'] or '未具名单位 (unnamed body)'} {d['fiscal_year']} ({d['original_name']})",
          "path": f"data/sources/{d['file']}"}
-        for d in (s.row for s in pkg.sources)
+        for d in (s.row for s in pkg.corpus.sources)
     ]
     resources = []
     for name, res in spec["resources"].items():
@@ -254,8 +208,6 @@ def write_package(pkg: Package, data_dir: Path = DATA, descriptor_path: Path = D
     """Stream every table into a staging directory, then swap the set in at once
     (datapackage.json last). Nothing under data_dir changes unless all of it was written.
     The per-document tables are written side by side, one document at a time."""
-    from juesuan.package.documents import write_documents
-
     staging = Staging(descriptor_path.parent, "package")
     sinks: dict[str, CsvSink] = {}
     try:
@@ -268,7 +220,7 @@ def write_package(pkg: Package, data_dir: Path = DATA, descriptor_path: Path = D
         for name, rows in pkg.tables.items():
             for row in rows:
                 sinks[name].write(row)
-        write_documents(pkg, sinks, staging.dir)
+        write_documents(pkg.corpus, sinks, staging.dir)
         for name, sink in sinks.items():
             sink.close()
             digests[name] = (sink.bytes, sink.sha256.hexdigest())

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +27,69 @@ from juesuan.errors import JuesuanError
 from juesuan.extract.facts import Fact, extract
 from juesuan.extract.lexicon import LEXICON_PATH, Lexicon, default_lexicon
 from juesuan.lines import LineIndex
-from juesuan.package.build import Package, fact_row, merge_facts
 from juesuan.package.curated import line_items
 from juesuan.package.spill import FactSpill, Spool
+from juesuan.paths import CURATED_FACTS_CSV
 from juesuan.rules.context import Document
+from juesuan.rules.per_document import DocumentRules
 from juesuan.rules.tables import documents_of
 from juesuan.sources import Source
 
 
-def extracted(pkg: Package, s: Source, lex: Lexicon) -> list[Fact]:
+def fmt_decimal(d: Decimal | None) -> str:
+    if d is None:
+        return ""
+    return format(d, "f")
+
+
+def merge_facts(extracted: list[Fact], curated: list[Fact]) -> list[Fact]:
+    """Curated rows add what the script cannot read; they never replace a fact
+    the script read. A curated row at the same place with another value is an
+    error (someone must decide which is right), not a silent override."""
+    by_key = {(f.doc_id, f.value_start, f.metric, f.measure): f for f in extracted}
+    out = list(extracted)
+    for c in curated:
+        key = (c.doc_id, c.value_start, c.metric, c.measure)
+        if key in by_key:
+            e = by_key[key]
+            if e.value != c.value:
+                raise JuesuanError(
+                    f"curated fact {c.metric}/{c.measure}={c.value} disagrees with the extracted {e.value} "
+                    f"at {c.doc_id}:{c.value_start}", CURATED_FACTS_CSV,
+                )
+            continue  # the extractor reads it now: the curated row is redundant but harmless
+        out.append(c)
+    out.sort(key=lambda f: (f.doc_id, f.value_start, f.metric, f.measure))
+    return out
+
+
+def fact_row(f: Fact, lines: LineIndex) -> dict[str, object]:
+    return {
+        "fact_id": f.fact_id, "doc_id": f.doc_id, "metric": f.metric, "measure": f.measure,
+        "value": fmt_decimal(f.value), "value_text": f.value_text, "unit": f.unit,
+        "value_wan": fmt_decimal(f.value_wan), "decimals": f.decimals,
+        "function_code": f.function_code, "function_name": f.function_name,
+        "function_level": f.function_level, "function_path": f.function_path,
+        "base_metric": f.base_metric, "compared_year": f.compared_year or "",
+        "char_start": f.char_start, "char_end": f.char_end, "value_start": f.value_start,
+        "value_end": f.value_end, "line": lines.line_of(f.value_start), "quote": f.quote,
+        "section": f.section, "flags": ";".join(f.flags), "origin": f.origin, "note": f.note,
+    }
+
+
+@dataclass
+class Corpus:
+    """The documents of a build and what checking each of them needs."""
+
+    sources: list[Source]                  # doc_id order: the order of every per-document table
+    listed: list[Source]                   # sources.csv order (the rules resolve a body's year to its last)
+    curated: dict[str, list[Fact]]         # the curated facts by document
+    metric_ids: set[str]
+    entity_names: dict[str, str]
+    rules: DocumentRules
+
+
+def extracted(pkg: Corpus, s: Source, lex: Lexicon) -> list[Fact]:
     """One document's facts: extracted, then the curated ones merged in."""
     facts = extract(s.text, s.doc_id, lex, s.fiscal_year)
     unknown = sorted({f.metric for f in facts} - pkg.metric_ids)
@@ -42,7 +98,7 @@ def extracted(pkg: Package, s: Source, lex: Lexicon) -> list[Fact]:
     return merge_facts(facts, pkg.curated.get(s.doc_id, []))
 
 
-def document_row(pkg: Package, s: Source, text: str, facts: int) -> dict[str, object]:
+def document_row(pkg: Corpus, s: Source, text: str, facts: int) -> dict[str, object]:
     row: dict[str, object] = {k: v for k, v in s.row.items() if not k.startswith("_")}
     row["label"] = f"{pkg.entity_names.get(s.row['entity_id'], s.row['entity_id'])} {s.row['fiscal_year']}"
     row["chars"] = len(text)
@@ -121,7 +177,7 @@ class _Later:
             _write(sinks["disclosures"], spool)
 
 
-def write_documents(pkg: Package, sinks: dict[str, CsvSink], where: Path) -> None:
+def write_documents(pkg: Corpus, sinks: dict[str, CsvSink], where: Path) -> None:
     """Every per-document table into `sinks`; `where`: a directory for the spill files."""
     lex = default_lexicon()
     spill = FactSpill(where)
