@@ -39,11 +39,30 @@ def _decode(path: Path) -> str:
 def iter_records(path: Path, text: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """(physical start line, fields) for every non-blank record, header included.
 
-    A csv.Error is reported at the line where the failing record STARTS, which
+    The file is read as it is parsed, not decoded whole first: facts.csv of 10,000
+    documents is ~270 MB, which as one string (and a StringIO copy) took > 1 GB.
+    A file that is not UTF-8 is decoded whole only then, to name the byte and line."""
+    if text is not None:
+        yield from _records(path, io.StringIO(text, newline=""))
+        return
+    try:
+        fh = open(path, encoding="utf-8-sig", newline="")
+    except FileNotFoundError as exc:
+        raise JuesuanError("file not found", path) from exc
+    except IsADirectoryError as exc:
+        raise JuesuanError("is a directory, not a CSV file", path) from exc
+    with fh:
+        try:
+            yield from _records(path, fh)
+        except UnicodeDecodeError:
+            _decode(path)   # raises the error with its byte and line
+            raise
+
+
+def _records(path: Path, source: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """A csv.Error is reported at the line where the failing record STARTS, which
     is where an unbalanced quote was typed (the parser only notices it lines later)."""
-    if text is None:
-        text = _decode(path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(source, strict=True)
     start = 1
     while True:
         try:

@@ -3,16 +3,19 @@
 Order of work, so that bad input never touches the committed package:
 1. every input is checked against its schema (inputs.py) and the sources
    against their hashes — nothing is written yet;
-2. documents are read one at a time (extract, merge the curated facts, rows);
-3. the tables are streamed into a staging directory and the whole set is
-   swapped in as one transaction (staging.py); datapackage.json, which records
-   every table's size and SHA-256, is renamed last and is the generation marker.
+2. documents are read one at a time (extract, merge the curated facts, check,
+   rows: documents.py), their rows streamed into a staging directory, so memory
+   holds a few documents whatever the size of the corpus;
+3. the whole set is swapped in as one transaction (staging.py); datapackage.json,
+   which records every table's size and SHA-256, is renamed last and is the
+   generation marker.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,12 +24,21 @@ from typing import Any
 from juesuan.classification import load_classification
 from juesuan.csvio import CsvSink, read_csv
 from juesuan.errors import JuesuanError
-from juesuan.extract.facts import MEASURES, Fact, extract
-from juesuan.extract.lexicon import LEXICON_PATH, default_lexicon
-from juesuan.lines import LineIndex
-from juesuan.package.curated import known_units, printed_sign_error, unit_error
+from juesuan.extract.facts import MEASURES, Fact
+from juesuan.extract.lexicon import default_lexicon
+from juesuan.package.curated import (
+    classification_tables,
+    known_units,
+    load_indicators,
+    load_scores,
+    printed_sign_error,
+    unit_error,
+)
+from juesuan.package.documents import Corpus, write_documents
+from juesuan.package.documents import merge_facts as merge_facts  # its former home: callers import it from here
 from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
+from juesuan.rules.per_document import DocumentRules
 from juesuan.schema import load_resources
 from juesuan.sources import Source, load_sources
 from juesuan.staging import Staging, _crash_point
@@ -34,12 +46,6 @@ from juesuan.staging import Staging, _crash_point
 
 def columns(spec: dict[str, Any], name: str) -> list[str]:
     return [f["name"] for f in spec["resources"][name]["fields"]]
-
-
-def fmt_decimal(d: Decimal | None) -> str:
-    if d is None:
-        return ""
-    return format(d, "f")
 
 
 CURATED_COLUMNS = (
@@ -98,75 +104,9 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
     return out
 
 
-def merge_facts(extracted: list[Fact], curated: list[Fact]) -> list[Fact]:
-    """Curated rows add what the script cannot read; they never replace a fact
-    the script read. A curated row at the same place with another value is an
-    error (someone must decide which is right), not a silent override."""
-    by_key = {(f.doc_id, f.value_start, f.metric, f.measure): f for f in extracted}
-    out = list(extracted)
-    for c in curated:
-        key = (c.doc_id, c.value_start, c.metric, c.measure)
-        if key in by_key:
-            e = by_key[key]
-            if e.value != c.value:
-                raise JuesuanError(
-                    f"curated fact {c.metric}/{c.measure}={c.value} disagrees with the extracted {e.value} "
-                    f"at {c.doc_id}:{c.value_start}", CURATED_FACTS_CSV,
-                )
-            continue  # the extractor reads it now: the curated row is redundant but harmless
-        out.append(c)
-    out.sort(key=lambda f: (f.doc_id, f.value_start, f.metric, f.measure))
-    return out
-
-
-def fact_row(f: Fact, lines: LineIndex) -> dict[str, object]:
-    return {
-        "fact_id": f.fact_id, "doc_id": f.doc_id, "metric": f.metric, "measure": f.measure,
-        "value": fmt_decimal(f.value), "value_text": f.value_text, "unit": f.unit,
-        "value_wan": fmt_decimal(f.value_wan), "decimals": f.decimals,
-        "function_code": f.function_code, "function_name": f.function_name,
-        "function_level": f.function_level, "function_path": f.function_path,
-        "base_metric": f.base_metric, "compared_year": f.compared_year or "",
-        "char_start": f.char_start, "char_end": f.char_end, "value_start": f.value_start,
-        "value_end": f.value_end, "line": lines.line_of(f.value_start), "quote": f.quote,
-        "section": f.section, "flags": ";".join(f.flags), "origin": f.origin, "note": f.note,
-    }
-
-
-@dataclass
-class Package:
-    tables: dict[str, Iterable[dict[str, object]]]
-    spec: dict[str, Any]
-
-
-def _source_lines(sources: list[Source]) -> Iterator[dict[str, object]]:
-    """The source_text table, produced document by document while it is written
-    (never held whole: it is the largest table). CR of CRLF files is not part of a line's text."""
-    for s in sources:
-        pos = 0
-        text = s.text
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        for n, line in enumerate(lines, start=1):
-            body = line[:-1] if line.endswith("\r") else line
-            yield {"doc_id": s.doc_id, "line": n, "char_start": pos, "char_end": pos + len(body), "text": body}
-            pos += len(line) + 1
-
-
-class SourceLines:
-    """A re-iterable view of the source_text rows (each pass re-reads the sources)."""
-
-    def __init__(self, sources: list[Source]) -> None:
-        self.sources = sources
-
-    def __iter__(self) -> Iterator[dict[str, object]]:
-        return _source_lines(self.sources)
-
-
 class SourceTexts(Mapping[str, str]):
     """doc_id → text, read on demand and cached for a few documents only, so the
-    curated checks can look texts up without the build holding all of them."""
+    curated tables can be checked against the texts without the build holding all of them."""
 
     def __init__(self, sources: list[Source]) -> None:
         self._by_id = {s.doc_id: s for s in sources}
@@ -189,72 +129,53 @@ class SourceTexts(Mapping[str, str]):
         return len(self._by_id)
 
 
+@dataclass
+class Package:
+    """Everything the build needs, checked before a single row is written: the tables
+    that do not grow with the corpus, whole; the documents as a `Corpus` whose texts are
+    read (and extracted) while the per-document tables are written (documents.py)."""
+
+    spec: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]
+    corpus: Corpus
+
+
 def build_tables(check: bool = True) -> Package:
-    """Every table of the package. Inputs are checked against their schemas first;
-    documents are read one at a time (extract, merge curated facts, rows) and not kept."""
+    """Check every input against its schema and the curated tables against the texts they
+    cite, and load what does not grow with the corpus. No document is extracted here."""
     spec = load_resources()
     if check:
         check_inputs(spec)
-    loaded = load_sources(lazy=True)               # sources.csv order (the rules report in it)
-    sources = sorted(loaded, key=lambda s: s.doc_id)
+    listed = load_sources(lazy=True)
+    sources = sorted(listed, key=lambda s: s.doc_id)
     by_id = {s.doc_id: s for s in sources}
     texts = SourceTexts(sources)
     metrics = read_csv(METRICS_CSV, columns(spec, "metrics"))
     metric_ids = {m["metric"] for m in metrics}
     entities = read_csv(ENTITIES_CSV, columns(spec, "entities"))
     classification = load_classification()
-    lex = default_lexicon()
-    curated_by_doc: dict[str, list[Fact]] = {}
+    curated: dict[str, list[Fact]] = {}
     for c in curated_facts(by_id, metric_ids, texts=texts):
-        curated_by_doc.setdefault(c.doc_id, []).append(c)
-
-    entity_names = {e["entity_id"]: e["name"] for e in entities}
-    fact_rows: list[dict[str, object]] = []
-    all_facts: list[Fact] = []
-    documents = []
-    for s in sources:
-        text = s.text
-        extracted = extract(text, s.doc_id, lex, s.fiscal_year)
-        unknown = sorted({f.metric for f in extracted} - metric_ids)
-        if unknown:
-            raise JuesuanError(f"the lexicon names metrics missing from the vocabulary: {', '.join(unknown)}", LEXICON_PATH)
-        facts = merge_facts(extracted, curated_by_doc.get(s.doc_id, []))
-        lines = LineIndex(text)
-        fact_rows.extend(fact_row(f, lines) for f in facts)
-        all_facts.extend(facts)
-        row: dict[str, object] = {k: v for k, v in s.row.items() if not k.startswith("_")}
-        row["label"] = f"{entity_names.get(s.row['entity_id'], s.row['entity_id'])} {s.row['fiscal_year']}"
-        row["chars"] = len(text)
-        row["lines"] = text.count("\n") + (0 if text.endswith("\n") else 1)
-        row["facts"] = len(facts)
-        documents.append(row)
-    from juesuan.package.curated import classification_tables, line_items, load_indicators, load_scores
-    from juesuan.rules.tables import rule_tables
-
+        curated.setdefault(c.doc_id, []).append(c)
     indicators = load_indicators(texts, metric_ids)
     scores, totals = load_scores(texts)
-    rule_rows = rule_tables(all_facts, loaded, classification, indicators, scores, totals)
     codes, names = classification_tables(classification)
     items_sum: dict[str, Decimal] = {}
     for x in scores:
         items_sum[x["doc_id"]] = items_sum.get(x["doc_id"], Decimal(0)) + x["points_given"]
     for t in totals:
         t["items_sum"] = items_sum.get(t["doc_id"], Decimal(0))
-    tables: dict[str, Iterable[dict[str, object]]] = {
-        "documents": documents,
+    tables: dict[str, list[dict[str, Any]]] = {
         "entities": [{k: v for k, v in e.items() if k != "_line"} for e in entities],
         "metrics": [{k: v for k, v in m.items() if k != "_line"} for m in metrics],
         "classification": codes,
         "classification_names": names,
-        "facts": fact_rows,
-        "source_text": SourceLines(sources),
-        "line_items": line_items(fact_rows),
         "performance_indicators": indicators,
         "score_items": scores,
         "score_totals": totals,
-        **rule_rows,
     }
-    return Package(tables, spec)
+    return Package(spec, tables, Corpus(sources, listed, curated, metric_ids, {e["entity_id"]: e["name"] for e in entities},
+                                        DocumentRules(classification, indicators, scores, totals)))
 
 
 def descriptor(pkg: Package, digests: dict[str, tuple[int, str]]) -> dict[str, Any]:
@@ -265,7 +186,7 @@ def descriptor(pkg: Package, digests: dict[str, tuple[int, str]]) -> dict[str, A
     desc["sources"] = [
         {"title": f"{d['entity_name_stated'] or '未具名单位 (unnamed body)'} {d['fiscal_year']} ({d['original_name']})",
          "path": f"data/sources/{d['file']}"}
-        for d in pkg.tables["documents"]
+        for d in (s.row for s in pkg.corpus.sources)
     ]
     resources = []
     for name, res in spec["resources"].items():
@@ -285,25 +206,33 @@ def descriptor(pkg: Package, digests: dict[str, tuple[int, str]]) -> dict[str, A
 
 def write_package(pkg: Package, data_dir: Path = DATA, descriptor_path: Path = DATAPACKAGE) -> dict[str, Path]:
     """Stream every table into a staging directory, then swap the set in at once
-    (datapackage.json last). Nothing under data_dir changes unless all of it was written."""
+    (datapackage.json last). Nothing under data_dir changes unless all of it was written.
+    The per-document tables are written side by side, one document at a time."""
     staging = Staging(descriptor_path.parent, "package")
+    sinks: dict[str, CsvSink] = {}
     try:
         written: dict[str, Path] = {}
         digests: dict[str, tuple[int, str]] = {}
         for name in pkg.spec["resources"]:
             target = data_dir / f"{name}.csv"
-            sink = CsvSink(staging.path(target), columns(pkg.spec, name))
-            for row in pkg.tables[name]:
-                sink.write(row)
+            sinks[name] = CsvSink(staging.path(target), columns(pkg.spec, name))
+            written[name] = target
+        for name, rows in pkg.tables.items():
+            for row in rows:
+                sinks[name].write(row)
+        write_documents(pkg.corpus, sinks, staging.dir)
+        for name, sink in sinks.items():
             sink.close()
             digests[name] = (sink.bytes, sink.sha256.hexdigest())
-            written[name] = target
             _crash_point(f"package-after-{name}")
         desc = json.dumps(descriptor(pkg, digests), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
         staging.write(descriptor_path, desc)
         written["datapackage"] = descriptor_path
         staging.commit()
     except BaseException:
+        for sink in sinks.values():
+            with contextlib.suppress(OSError):
+                sink.close()
         staging.abort()
         raise
     return written

@@ -66,11 +66,14 @@ class _Errors:
         raise JuesuanError(message + "".join("\n" + m for m in more), path, line)
 
 
-def _check_table(path: Path, res: dict[str, Any], errors: _Errors) -> list[tuple[int, dict[str, Any]]]:
-    """Typed rows (line, values) of one input; problems go to `errors`."""
+def _check_table(path: Path, res: dict[str, Any], errors: _Errors, keep: set[str]) -> list[tuple[int, dict[str, Any]]]:
+    """Every cell of one input typed and checked (problems go to `errors`); returned are
+    (line, the `keep` columns) per row: what the key checks need, not whole rows, so
+    sources.csv of a large corpus is not held whole."""
     from frictionless import Field
 
     fields = res["fields"]
+    by_name = {f["name"]: f for f in fields}
     typed = {f["name"]: Field.from_descriptor({k: v for k, v in f.items() if k in ("name", "type", "constraints", "format")})
              for f in fields}
     try:
@@ -96,13 +99,14 @@ def _check_table(path: Path, res: dict[str, Any], errors: _Errors) -> list[tuple
                 continue
             row: dict[str, Any] = {}
             for name, value in zip(header, values, strict=True):
-                field = next(f for f in fields if f["name"] == name)
+                field = by_name[name]
                 _, notes = typed[name].read_cell(value)
                 if not notes and field["type"] == "number" and value != "" and not PLAIN_DECIMAL.match(value):
                     notes = {"type": "plain decimal"}
                 if notes:
                     errors.add(path, line, _note_message(name, value, notes, field))
-                row[name] = value
+                if name in keep:
+                    row[name] = value
             rows.append((line, row))
         return rows
     except JuesuanError as exc:   # malformed CSV: reported at its own line
@@ -122,13 +126,21 @@ def _keys(path: Path, rows: list[tuple[int, dict[str, Any]]], cols: list[str], w
 
 
 def check_inputs(spec: dict[str, Any], root: Path = ROOT) -> dict[str, list[tuple[int, dict[str, Any]]]]:
-    """Raise one JuesuanError listing (up to MAX_REPORTED) problems in the inputs; return the rows."""
+    """Raise one JuesuanError listing (up to MAX_REPORTED) problems in the inputs; return
+    per input its rows' key columns (primary, unique and foreign keys, referenced columns)."""
     errors = _Errors()
     specs = input_specs(spec)
+    keys: dict[str, set[str]] = {name: set(res["primaryKey"]) for name, res in specs.items()}
+    for name, res in specs.items():
+        for cols in res.get("unique", []):
+            keys[name] |= set(cols)
+        for fk in res.get("foreignKeys", []):
+            keys[name] |= set(fk["fields"])
+            keys.setdefault(fk["reference"]["resource"], set()).update(fk["reference"]["fields"])
     tables = {}
     for name, res in specs.items():
         path = root / res["path"]
-        rows = _check_table(path, res, errors)
+        rows = _check_table(path, res, errors, keys[name])
         _keys(path, rows, res["primaryKey"], "key", errors)
         for cols in res.get("unique", []):
             _keys(path, rows, cols, "value", errors)

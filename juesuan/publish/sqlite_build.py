@@ -11,6 +11,7 @@ two characters included, are found; the site rewrites queries to match.
 """
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,7 +21,8 @@ from typing import Any
 import sqlite_utils
 import yaml
 
-from juesuan.csvio import FILE_MODE, iter_csv
+from juesuan.csvio import FILE_MODE
+from juesuan.errors import JuesuanError
 from juesuan.paths import BUILD, DATA, METADATA_YML
 from juesuan.publish.search import segment
 from juesuan.publish.views import VIEWS
@@ -78,9 +80,10 @@ def build_search_indexes(db: sqlite_utils.Database) -> None:
         index = f"{table}_search"
         cols = ", ".join(f"[{c}]" for c in columns)
         db.execute(f"create virtual table [{index}] using fts5({cols}, content='', tokenize='unicode61')")
-        rows = db.execute(f"select rowid, {cols} from [{table}]").fetchall()
+        # streamed from a second cursor: the rows are never all in memory (source_text is the largest table)
+        rows = db.conn.execute(f"select rowid, {cols} from [{table}]")
         db.conn.executemany(f"insert into [{index}] (rowid, {cols}) values ({', '.join('?' * (len(columns) + 1))})",
-                            [(r[0], *(segment(v) for v in r[1:])) for r in rows])
+                            ((r[0], *(segment(v) for v in r[1:])) for r in rows))
         db.conn.commit()
 
 
@@ -123,10 +126,29 @@ def create_indexes(db: sqlite_utils.Database, declared: Path = INDEXES_YML,
 
 
 def _rows(path: Path, fields: list[dict[str, Any]], text_copies: list[str]) -> Iterator[tuple[object, ...]]:
-    """Typed rows streamed from a package CSV: the fields, then the `<name>_text` copies."""
-    names = [f["name"] for f in fields]
-    for raw in iter_csv(path, names):
-        yield tuple(_convert(f, raw[f["name"]]) for f in fields) + tuple(raw[n] or None for n in text_copies)
+    """Typed rows of a package CSV, the fields then the `<name>_text` copies, read record by
+    record from the file: `csvio.iter_csv` decodes a whole file first, and source_text alone
+    is ~100 MB of text at 1,000 documents, so memory would grow with the corpus."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise JuesuanError("empty CSV (no header)", path, 1)
+            missing = [f["name"] for f in fields if f["name"] not in header]
+            if missing:
+                raise JuesuanError(f"missing column(s): {', '.join(missing)}", path, 1)
+            at = {n: i for i, n in enumerate(header)}
+            typed = [(at[f["name"]], f) for f in fields]
+            copies = [at[n] for n in text_copies]
+            for values in reader:
+                if not values or values == [""]:
+                    continue
+                if len(values) != len(header):
+                    raise JuesuanError(f"row has {len(values)} fields, the header has {len(header)}", path, reader.line_num)
+                yield tuple(_convert(f, values[i]) for i, f in typed) + tuple(values[i] or None for i in copies)
+        except csv.Error as exc:
+            raise JuesuanError(f"malformed CSV: {exc}", path, reader.line_num) from exc
 
 
 def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Path:

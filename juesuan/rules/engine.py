@@ -8,7 +8,7 @@ reaching the same figure) are kept once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Protocol
 
 from juesuan.model import Fact
@@ -25,10 +25,13 @@ def run(facts: Iterable[Fact], documents: Iterable[Document], classification: li
     return run_context(Context(facts, documents, classification), rules or load_rules())
 
 
-def run_context(ctx: Context, rules: RuleSet) -> list[Check]:
+def run_context(ctx: Context, rules: RuleSet, only: Collection[str] | None = None) -> list[Check]:
+    """Every instance on every document of `ctx`, or on the documents `only` names: a
+    build that streams documents gives the context one document and the others of its
+    body (the year-on-year rules read those) and checks that one document only."""
     checks: list[Check] = []
     seen: set[str] = set()
-    for doc in sorted(ctx.documents):
+    for doc in sorted(ctx.documents if only is None else only):
         for inst in rules.instances:
             for c in FAMILIES[inst.family].fn(ctx, doc, inst):
                 if c.check_id not in seen:

@@ -41,12 +41,17 @@ def disclosure_rows(docs: list[Document], rules: RuleSet) -> list[dict[str, Any]
         if not isinstance(inst, DisclosureParams):
             continue
         for d in sorted(docs, key=lambda x: x.doc_id):
-            if d.kind not in inst.kinds:
-                continue
-            for s, line in disclosed(d, section_list(inst), inst.prefix):
-                rows.append({"doc_id": d.doc_id, "section": s.key, "title_zh": s.title_zh, "present": "true" if line else "false",
-                             "line": line if line else "", "applies_from": s.since, "applies_to": s.until or ""})
+            rows += document_disclosures(d, inst)
     return rows
+
+
+def document_disclosures(d: Document, inst: DisclosureParams) -> list[dict[str, Any]]:
+    """One document's rows for one disclosure instance (none if the instance is not for its kind)."""
+    if d.kind not in inst.kinds:
+        return []
+    return [{"doc_id": d.doc_id, "section": s.key, "title_zh": s.title_zh, "present": "true" if line else "false",
+             "line": line if line else "", "applies_from": s.since, "applies_to": s.until or ""}
+            for s, line in disclosed(d, section_list(inst), inst.prefix)]
 
 
 def rule_tables(facts: Iterable[Fact], sources: Iterable[Source], classification: list[dict[str, str]],
