@@ -294,6 +294,9 @@ def map_heading(lex: Lexicon, name: str, level: str, parent_code: str) -> str:
 # A number as printed: thousands separators, decimals, and the PDF habit of a
 # break after the decimal point. Percent and units are matched after it.
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?![\d])|\d+)(?:\.\d+)?"
+# Put by the compact view where two parts of a number meet across a mark the
+# source prints (`434〈.66`): no number is read that touches it, on either side.
+BROKEN = "\x02"
 # A printed minus sign (`增长-5.2%`, `结余-3.2万元`), never a hyphen between numbers.
 SIGNED = r"(?<![\d.])-?" + NUMBER
 
@@ -355,7 +358,7 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     guard = "(?=[\\d" + "".join(re.escape(c) for c in sorted(firsts)) + "])"
     listed = rf"(?:-?{NUMBER}{re.escape(lex.list_sep)})*"   # 356.2、350.1万元: one unit for a list
     return re.compile(
-        guard + rf"(?:(?P<num>(?<![\d.\-])(?P<numlist>{listed})-?{NUMBER}(?![\d])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
+        guard + rf"(?:(?P<num>(?<![\d.\-{BROKEN}])(?P<numlist>{listed})-?{NUMBER}(?![\d{BROKEN}]|\.[\d{BROKEN}])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
         rf"|(?P<year>{lex.compared_year.pattern})"
         rf"|(?P<phrase>{phrase_alt})"
         rf"|(?P<sep>[{seps}]))"

@@ -56,7 +56,7 @@ class SentenceReader(Generic[F]):
         if self.idle(sent):
             self.carry = self.carry_head = self.previous = None
             return
-        comp, index = compact(self.view, sent.start, sent.end, self.lex)
+        comp, index = compact(self.view, sent.start, sent.end, self.lex, self.text)
         if not comp:
             return
         r = Reading(sent, comp, index, topic=self.carry, head=self.carry_head)

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from juesuan.extract.lexicon import Lexicon
+from juesuan.extract.lexicon import BROKEN, Lexicon
 
 # A joined line break whose two sides are one number (`7\n9\n4\n0`): dropped
 # from the compact view, so the digits fuse.
@@ -281,12 +281,26 @@ def _chunk_re(drop: str) -> re.Pattern[str]:
     return re.compile("[^\\s" + re.escape(drop + FUSE) + "]+")
 
 
-def compact(view: str, start: int, end: int, lex: Lexicon) -> tuple[str, Sequence[int]]:
+def _invisible(gap: str) -> bool:
+    """Whether the source characters between two parts of a number are a break
+    a conversion inserted (whitespace, line breaks, zero-width format
+    characters): only then may the parts fuse. A visible mark (a quote mark
+    such as 〈, a bookmark the normaliser blanked) separates two numbers."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in gap)
+
+
+NUMBER_EDGE = frozenset("0123456789.")
+
+
+def compact(view: str, start: int, end: int, lex: Lexicon, source: str | None = None) -> tuple[str, Sequence[int]]:
     """The sentence without whitespace and quote marks, with an index of
     each kept character's offset. Between two digits, one plain space stays
     a space (`1 234.56`, a thousands gap) and any other whitespace becomes
     CELL, so table cells (`47.2\\t47.2`) never fuse into one number; a FUSE
-    run disappears."""
+    run disappears. Where two parts of a number (digits or a decimal point)
+    meet across a character the SOURCE prints visibly (`0〉.9`, `4』5`, a
+    bookmark), BROKEN stands between them and neither side is read: the
+    figure would not be what its span prints. `source` is the original text (same offsets as `view`)."""
     chunk_re = _chunk_re(lex.drop_string)
     whole = chunk_re.fullmatch(view, start, end)
     if whole:                       # nothing to drop: the index is the range itself
@@ -298,9 +312,16 @@ def compact(view: str, start: int, end: int, lex: Lexicon) -> tuple[str, Sequenc
     for m in chunk_re.finditer(view, start, end):
         s, e = m.start(), m.end()
         chunk = m.group(0)
-        if prev_end >= 0 and last.isdigit() and chunk[0].isdigit():
+        if prev_end >= 0 and (last.isdigit() or last == ".") and (chunk[0].isdigit() or chunk[0] == "."):
             gap = view[prev_end:s]
-            if gap == " ":
+            digits = last.isdigit() and chunk[0].isdigit()
+            if source is not None and not _invisible(source[prev_end:s]) and (
+                    digits or last in NUMBER_EDGE and chunk[0] in NUMBER_EDGE):
+                parts.append(BROKEN)
+                index.append(prev_end)
+            elif not digits:
+                pass                # `7940.` FUSE `39`: a decimal point across a reflowed break
+            elif gap == " ":
                 parts.append(" ")
                 index.append(prev_end)
             elif any(ch.isspace() for ch in gap):
