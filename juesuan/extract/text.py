@@ -72,14 +72,24 @@ def _table(lex: Lexicon) -> dict[int, str]:
     return table
 
 
+def _changing(lex: Lexicon) -> re.Pattern[str]:
+    """Runs of characters the translate table changes: most of a text maps to
+    itself, so only these runs are translated (`str.translate` looks up every
+    character, and a set of a large text's characters is as costly to build)."""
+    pattern: re.Pattern[str] | None = getattr(lex, "_changing", None)
+    if pattern is None:
+        table = _table(lex)
+        keys = "".join(re.escape(chr(cp)) for cp in sorted(cp for cp, v in table.items() if v != chr(cp)))
+        pattern = re.compile(f"[{keys}]+" if keys else "(?!x)x")
+        lex._changing = pattern  # type: ignore[attr-defined]
+    return pattern
+
+
 def normalise(text: str, lex: Lexicon) -> str:
     """Same-length normalisation: full-width → ASCII, traditional → simplified,
     conversion residue (pinyin after a character, bookmarks, mojibake) blanked."""
-    full = _table(lex)
-    # a table covering exactly the characters present: str.translate then never
-    # takes its slow path for a character the table lacks
-    table = {cp: full.get(cp, chr(cp)) for cp in map(ord, set(text))}
-    s = text.translate(table)
+    table = _table(lex)
+    s = _changing(lex).sub(lambda m: m.group(0).translate(table), text)
     for pattern in lex.residue:
         s = pattern.sub(_blank, s)
     return s
