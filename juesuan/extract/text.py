@@ -99,7 +99,7 @@ def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group(0))
 
 
-@dataclass
+@dataclass(slots=True)
 class Heading:
     start: int
     end: int
@@ -107,7 +107,7 @@ class Heading:
     rank: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     start: int        # offsets into the original text
     end: int
