@@ -107,10 +107,12 @@ class Lexicon:
     def phrase_metrics(self, phrase: str, section: tuple[str, ...], head: tuple[str, ...]) -> tuple[str, ...] | None:
         """The metrics a phrase names where it stands: () for a phrase that
         names no figure of ours here, None for a phrase that is no term."""
-        joined = "/".join(section)
+        joined = None   # the section path, joined only for a phrase some scope lists
         for scope in self.scopes:
             if phrase not in scope.terms:
                 continue
+            if joined is None:
+                joined = "/".join(section)
             if (scope.section and scope.section in joined) or (scope.head and scope.head in head):
                 return scope.terms[phrase] or ()
         return self.terms.get(phrase)

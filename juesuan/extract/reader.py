@@ -262,8 +262,13 @@ class SentenceReader(Generic[F]):
         positions of its numbers: one topic for a plain figure; one per
         subject, in order, for a list (A、B分别为X、Y; 收、支总计各减少X、Y)."""
         m, c = tok, r.clause
-        body_end = m.start("unit") if m.group("unit") is not None else m.end()
-        positions = [(n.start(), n.end(), n.group(0)) for n in SIGNED_RE.finditer(r.comp, m.start(), body_end)]
+        if m.group("numlist"):
+            body_end = m.start("unit") if m.group("unit") is not None else m.end()
+            positions = [(n.start(), n.end(), n.group(0)) for n in SIGNED_RE.finditer(r.comp, m.start(), body_end)]
+        else:   # one number: the token itself up to its stray point or unit
+            end = m.start("stray") if m.group("stray") is not None else (
+                m.start("unit") if m.group("unit") is not None else m.end())
+            positions = [(m.start(), end, r.comp[m.start():end])]
         in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end(), self.lex.list_sep)
         if c.shared and (not r.each or len(r.subjects) < 2):
             return []            # the figure after a list, without 分别/各, is their sum
@@ -321,8 +326,11 @@ class SentenceReader(Generic[F]):
 
     def _money_measure(self, r: Reading, unit: str, metrics: list[str], flags: list[str]) -> tuple[str, list[str]] | None:
         c = r.clause
-        if any(METRIC_KINDS.get(x) != "money" for x in metrics) or c.cue in (Cue.SHARE, Cue.COMPLETION):
+        if c.cue in (Cue.SHARE, Cue.COMPLETION):
             return None
+        for x in metrics:
+            if METRIC_KINDS.get(x) != "money":
+                return None
         if unit == "" and c.cue not in (*FIGURE_CUES, None, Cue.INCREASE):
             return None
         if c.cue in (Cue.INCREASE, Cue.SIGN_UNKNOWN):
