@@ -363,7 +363,8 @@ def _compile(lex: Lexicon) -> re.Pattern[str]:
     # `(?=-?\d)` before the number branch: at a Chinese character the engine leaves it
     # after one test instead of entering the list and number groups (a quarter of the scan)
     return re.compile(
-        guard + rf"(?:(?=-?\d)(?P<num>(?<![\d.\-{BROKEN}])(?P<numlist>{listed})-?{NUMBER}(?![\d{BROKEN}]|\.[\d{BROKEN}])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
+        guard + rf"(?:(?=-?\d)(?P<num>(?<![\d.\-{BROKEN}])(?P<numlist>{listed})-?{NUMBER}"
+        rf"(?![\d{BROKEN}]|\.[\d{BROKEN}])(?P<stray>\.(?!\d))?(?P<unit>{unit_alt})?)"
         rf"|(?P<year>{lex.compared_year.pattern})"
         rf"|(?P<phrase>{phrase_alt})"
         rf"|(?P<sep>[{seps}]))"

@@ -299,9 +299,6 @@ def _invisible(gap: str) -> bool:
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in gap)
 
 
-NUMBER_EDGE = frozenset("0123456789.")
-
-
 def compact(view: str, start: int, end: int, lex: Lexicon, source: str | None = None) -> tuple[str, Sequence[int]]:
     """The sentence without whitespace and quote marks, with an index of
     each kept character's offset. Between two digits, one plain space stays
@@ -325,8 +322,7 @@ def compact(view: str, start: int, end: int, lex: Lexicon, source: str | None = 
         if prev_end >= 0 and (last.isdigit() or last == ".") and (chunk[0].isdigit() or chunk[0] == "."):
             gap = view[prev_end:s]
             digits = last.isdigit() and chunk[0].isdigit()
-            if source is not None and not _invisible(source[prev_end:s]) and (
-                    digits or last in NUMBER_EDGE and chunk[0] in NUMBER_EDGE):
+            if source is not None and not _invisible(source[prev_end:s]):
                 parts.append(BROKEN)
                 index.append(prev_end)
             elif not digits:
