@@ -73,23 +73,36 @@ def _table(lex: Lexicon) -> dict[int, str]:
 
 
 def _changing(lex: Lexicon) -> re.Pattern[str]:
-    """Runs of characters the translate table changes: most of a text maps to
-    itself, so only these runs are translated (`str.translate` looks up every
-    character, and a set of a large text's characters is as costly to build)."""
+    """Any character the translate table changes: a text without one (scanned for
+    in C) is not translated at all."""
     pattern: re.Pattern[str] | None = getattr(lex, "_changing", None)
     if pattern is None:
         table = _table(lex)
         keys = "".join(re.escape(chr(cp)) for cp in sorted(cp for cp, v in table.items() if v != chr(cp)))
-        pattern = re.compile(f"[{keys}]+" if keys else "(?!x)x")
+        pattern = re.compile(f"[{keys}]" if keys else "(?!x)x")
         lex._changing = pattern  # type: ignore[attr-defined]
     return pattern
+
+
+def _by_code_point(lex: Lexicon) -> list[int | str]:
+    """The translate table as a list indexed by code point over the whole BMP (and
+    beyond, if the table reaches further), each character mapped to itself unless
+    the table says otherwise. Why a list: `str.translate` with a dict raises and
+    clears a KeyError for every character the dict lacks, and a dict of exactly the
+    characters present needs a set of a large text's characters, as costly as the
+    translation; a list answers every lookup in C."""
+    table: list[int | str] | None = getattr(lex, "_by_code_point", None)
+    if table is None:
+        full = _table(lex)
+        table = [full.get(cp, cp) for cp in range(max(0x10000, max(full, default=0) + 1))]
+        lex._by_code_point = table  # type: ignore[attr-defined]
+    return table
 
 
 def normalise(text: str, lex: Lexicon) -> str:
     """Same-length normalisation: full-width → ASCII, traditional → simplified,
     conversion residue (pinyin after a character, bookmarks, mojibake) blanked."""
-    table = _table(lex)
-    s = _changing(lex).sub(lambda m: m.group(0).translate(table), text)
+    s = text.translate(_by_code_point(lex)) if _changing(lex).search(text) else text
     for pattern in lex.residue:
         s = pattern.sub(_blank, s)
     return s
