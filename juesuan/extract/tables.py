@@ -49,14 +49,15 @@ class TableReader(RowReader):
     """Walks the text once, line by line: Word cell blocks, delimited rows,
     plain lines (titles, unit lines, prose, streams, spaced PDF rows)."""
 
-    header_at: list[int] = []   # offsets of header cells (table_vocabulary.header_cells)
+    header_at: list[int] | None = None   # offsets of header cells, when the caller has them already
 
     def run(self) -> list[Fact]:
         lines = list(text_lines(self.norm))
         starts = [s for s, _ in lines]
         # lines where a header word stands as a cell: between tables the walk skips
         # ahead to a little before the next one (its title and unit line)
-        hits = sorted({bisect_right(starts, p) - 1 for p in self.header_at})
+        at = self.header_at if self.header_at is not None else header_cells(self.vocab, self.norm)
+        hits = sorted({bisect_right(starts, p) - 1 for p in at})
         self.block: list[Cell] = []
         i = 0
         while i < len(lines):
