@@ -7,6 +7,7 @@ reader's facts and flag units that stand out.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from juesuan.extract.lexicon import Lexicon
@@ -23,29 +24,38 @@ __all__ = ["MEASURES", "METRIC_GROUPS", "METRIC_KINDS", "Fact", "Measure", "_loa
 def flag_units(facts: list[Fact], money_units: Iterable[str], abbreviated: Iterable[str] = ()) -> None:
     """A money figure whose unit differs from the unit its section (or, in a
     short section, its document) uses for other figures is suspect: record it
-    as written, flag it, never rescale it."""
-    from collections import Counter
+    as written, flag it, never rescale it.
 
+    The verdict depends only on (section, unit), so it is decided once per pair:
+    a large document's thousands of figures cost one lookup each."""
     units = set(money_units) - set(abbreviated)   # 万 alone is flagged as abbreviated already
     by_section: dict[str, Counter[str]] = {}
     doc: Counter[str] = Counter()
-    for f in facts:
-        if f.unit in units and METRIC_KINDS.get(f.metric) == "money":
-            by_section.setdefault(f.section, Counter())[f.unit] += 1
-            doc[f.unit] += 1
-    for f in facts:
-        if f.unit not in units or METRIC_KINDS.get(f.metric) != "money":
-            continue
-        counts = by_section.get(f.section, Counter()).copy()
-        counts[f.unit] -= 1
-        if sum(counts.values()) < 2:
-            counts = doc.copy()
-            counts[f.unit] -= 1
-        if not counts or sum(counts.values()) <= 0:
-            continue
-        dominant, n = counts.most_common(1)[0]
-        if dominant != f.unit and n > 0 and counts[f.unit] < n:
-            f.flags.append(f"unit_suspect:{dominant}")
+    money = [f for f in facts if f.unit in units and METRIC_KINDS.get(f.metric) == "money"]
+    for f in money:
+        by_section.setdefault(f.section, Counter())[f.unit] += 1
+        doc[f.unit] += 1
+    verdicts: dict[tuple[str, str], str | None] = {}
+    for f in money:
+        key = (f.section, f.unit)
+        if key not in verdicts:
+            verdicts[key] = _suspect(by_section[f.section], doc, f.unit)
+        if verdicts[key] is not None:
+            f.flags.append(f"unit_suspect:{verdicts[key]}")
+
+
+def _suspect(section: Counter[str], doc: Counter[str], unit: str) -> str | None:
+    """The dominant other unit when `unit` stands out among the other figures of its
+    section (of the document when the section has fewer than two others), else None."""
+    counts = section.copy()
+    counts[unit] -= 1
+    if sum(counts.values()) < 2:
+        counts = doc.copy()
+        counts[unit] -= 1
+    if not counts or sum(counts.values()) <= 0:
+        return None
+    dominant, n = counts.most_common(1)[0]
+    return dominant if dominant != unit and n > 0 and counts[unit] < n else None
 
 
 def extract(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = None) -> list[Fact]:

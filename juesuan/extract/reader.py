@@ -30,6 +30,7 @@ from juesuan.model import Measure
 
 DIGIT_OR_MARK = re.compile(r"[\d(（]")
 CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+SIGNED_RE = re.compile(SIGNED)
 CHANGE = (Measure.CHANGE_AMOUNT, Measure.CHANGE_PCT)
 VERSUS_BUDGET = {Measure.CHANGE_AMOUNT: Measure.BUDGET_DIFF_AMOUNT, Measure.CHANGE_PCT: Measure.BUDGET_DIFF_PCT}
 
@@ -56,23 +57,24 @@ class SentenceReader(Generic[F]):
         if self.idle(sent):
             self.carry = self.carry_head = self.previous = None
             return
-        comp, index = compact(self.view, sent.start, sent.end, self.lex)
+        comp, index = compact(self.view, sent.start, sent.end, self.lex, self.text)
         if not comp:
             return
         r = Reading(sent, comp, index, topic=self.carry, head=self.carry_head)
         self.carry = self.carry_head = None   # a heading sentence's topic serves budget/actual cues only
-        filler = self.lex.filler_re
+        filler, handlers = self.lex.filler_re.fullmatch, self.handlers
         for tok in tokenise(self.lex, comp):
             c = r.clause
-            if not filler.fullmatch(comp, c.gap_start, tok.start()):
+            kind, start = tok.lastgroup, tok.start()
+            if start != c.gap_start and not filler(comp, c.gap_start, start):
                 c.broken = True   # unread words between a phrase and a figure break the link
             c.gap_start = tok.end()
             c.seen += 1
-            if tok.lastgroup == "num" and c.seen == 1 and c.pending and c.cue is None:
+            if kind == "num" and c.seen == 1 and c.pending and c.cue is None:
                 c.cue = c.pending   # the figure the dangling cue announced
-            if r.stopped and tok.lastgroup != "sep":
+            if r.stopped and kind != "sep":
                 continue   # a reason clause is not read
-            self.handlers[tok.lastgroup](r, tok)
+            handlers[kind](r, tok)
         if r.has_function and not r.has_number and r.last is not None:
             self.carry = r.last       # a heading line; its figures follow in the next sentence
         if sent.ends_with_colon and (r.last or r.head):
@@ -260,8 +262,13 @@ class SentenceReader(Generic[F]):
         positions of its numbers: one topic for a plain figure; one per
         subject, in order, for a list (A、B分别为X、Y; 收、支总计各减少X、Y)."""
         m, c = tok, r.clause
-        body = m.group(0)[: len(m.group(0)) - len(m.group("unit") or "")]
-        positions = [(tok.start() + n.start(), tok.start() + n.end(), n.group(0)) for n in re.finditer(SIGNED, body)]
+        if m.group("numlist"):
+            body_end = m.start("unit") if m.group("unit") is not None else m.end()
+            positions = [(n.start(), n.end(), n.group(0)) for n in SIGNED_RE.finditer(r.comp, m.start(), body_end)]
+        else:   # one number: the token itself up to its stray point or unit
+            end = m.start("stray") if m.group("stray") is not None else (
+                m.start("unit") if m.group("unit") is not None else m.end())
+            positions = [(m.start(), end, r.comp[m.start():end])]
         in_list = len(positions) > 1 or r.list_pos > 0 or _list_follows(r.comp, tok.end(), self.lex.list_sep)
         if c.shared and (not r.each or len(r.subjects) < 2):
             return []            # the figure after a list, without 分别/各, is their sum
@@ -319,8 +326,11 @@ class SentenceReader(Generic[F]):
 
     def _money_measure(self, r: Reading, unit: str, metrics: list[str], flags: list[str]) -> tuple[str, list[str]] | None:
         c = r.clause
-        if any(METRIC_KINDS.get(x) != "money" for x in metrics) or c.cue in (Cue.SHARE, Cue.COMPLETION):
+        if c.cue in (Cue.SHARE, Cue.COMPLETION):
             return None
+        for x in metrics:
+            if METRIC_KINDS.get(x) != "money":
+                return None
         if unit == "" and c.cue not in (*FIGURE_CUES, None, Cue.INCREASE):
             return None
         if c.cue in (Cue.INCREASE, Cue.SIGN_UNKNOWN):

@@ -28,7 +28,7 @@ class Fact(Protocol):
 F = TypeVar("F", bound=Fact)
 
 
-@dataclass
+@dataclass(slots=True)
 class Topic:
     metrics: tuple[str, ...]
     quote_start: int                    # original offset where its clause begins
@@ -37,7 +37,7 @@ class Topic:
     facts: list[Fact] = field(default_factory=list)   # what was read for it
 
 
-@dataclass
+@dataclass(slots=True)
 class Clause:
     """What the current clause has said so far."""
     cue: Cue | None = None       # the last cue: what kind of figure comes next
@@ -77,7 +77,7 @@ class Clause:
             self.cue = kind
 
 
-@dataclass
+@dataclass(slots=True)
 class Reading:
     """What the sentence has said so far (carried across its clauses)."""
     sent: Sentence

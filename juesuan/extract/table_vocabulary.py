@@ -66,6 +66,7 @@ class TableVocabulary:
     numbering: re.Pattern[str]
     templates: list[Template] = field(default_factory=list)
     prescan: re.Pattern[str] = field(default=re.compile("$^"))
+    prescan_after: re.Pattern[str] = field(default=re.compile("$^"))
     kinds: dict[str, str] = field(default_factory=dict)   # metric -> money / count
 
 
@@ -113,10 +114,23 @@ def load_vocabulary(path: Path = TABLES_PATH) -> TableVocabulary:
     # a parenthesis or the line end). Prose that merely uses the words does not.
     words = sorted(set(measures) | vocab.label_headers | vocab.totals, key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
-    vocab.prescan = re.compile(rf"(?m)(?:^|[\t|])[ \t]*(?:(?:19|20)\d\d年度?)?(?:{alt})[ \t]*(?:$|[\t|:(\r ])")
+    cell = rf"[ \t]*(?:(?:19|20)\d\d年度?)?(?:{alt})[ \t]*(?:$|[\t|:(\r ])"
+    vocab.prescan = re.compile(rf"(?m)(?:^|[\t|]){cell}")
+    # the same test after a line break, a tab or a pipe: a pattern that opens with a
+    # character class is scanned for in C, where `^|…` is tried at every position
+    vocab.prescan_after = re.compile(rf"(?m)[\n\t|]{cell}")
     with open(METRICS_CSV, encoding="utf-8", newline="") as fh:
         vocab.kinds = {row["metric"]: row["kind"] for row in csv.DictReader(fh)}
     return vocab
+
+
+def header_cells(vocab: TableVocabulary, norm: str) -> list[int]:
+    """Offsets (in text order) inside every line where a header word stands as a cell
+    of its own (`prescan`): the lines a table reader must look at."""
+    first = vocab.prescan.match(norm)
+    out = [0] if first else []
+    out += [m.start() + (norm[m.start()] == "\n") for m in vocab.prescan_after.finditer(norm, first.end() if first else 0)]
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -38,7 +38,7 @@ from juesuan.extract.table_cells import (
     text_lines,
 )
 from juesuan.extract.table_rows import RowReader
-from juesuan.extract.table_vocabulary import default_vocabulary, load_vocabulary
+from juesuan.extract.table_vocabulary import default_vocabulary, header_cells, load_vocabulary
 from juesuan.extract.text import normalise
 from juesuan.model import Fact
 
@@ -49,12 +49,15 @@ class TableReader(RowReader):
     """Walks the text once, line by line: Word cell blocks, delimited rows,
     plain lines (titles, unit lines, prose, streams, spaced PDF rows)."""
 
+    header_at: list[int] | None = None   # offsets of header cells, when the caller has them already
+
     def run(self) -> list[Fact]:
         lines = list(text_lines(self.norm))
         starts = [s for s, _ in lines]
         # lines where a header word stands as a cell: between tables the walk skips
         # ahead to a little before the next one (its title and unit line)
-        hits = sorted({bisect_right(starts, m.start()) - 1 for m in self.vocab.prescan.finditer(self.norm)})
+        at = self.header_at if self.header_at is not None else header_cells(self.vocab, self.norm)
+        hits = sorted({bisect_right(starts, p) - 1 for p in at})
         self.block: list[Cell] = []
         i = 0
         while i < len(lines):
@@ -270,11 +273,13 @@ def read_tables(text: str, doc_id: str, lex: Lexicon, fiscal_year: int | None = 
     norm = normalise(text, lex) if norm is None else norm
     if len(norm) != len(text):
         raise JuesuanError("normalisation changed the text's length; table offsets would not hold")
-    if not vocab.prescan.search(norm):
+    header_at = header_cells(vocab, norm)
+    if not header_at:
         return []
     if not _normaliser_converts(lex):
         norm = _simplified(norm)
     reader = TableReader(text, norm, doc_id, lex, vocab, fiscal_year)
+    reader.header_at = header_at
     facts = reader.run()
     facts.sort(key=lambda f: (f.value_start, f.metric, f.measure))
     return facts

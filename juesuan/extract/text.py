@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from juesuan.extract.lexicon import Lexicon
+from juesuan.extract.lexicon import BROKEN, Lexicon
 
 # A joined line break whose two sides are one number (`7\n9\n4\n0`): dropped
 # from the compact view, so the digits fuse.
@@ -72,14 +72,37 @@ def _table(lex: Lexicon) -> dict[int, str]:
     return table
 
 
+def _changing(lex: Lexicon) -> re.Pattern[str]:
+    """Any character the translate table changes: a text without one (scanned for
+    in C) is not translated at all."""
+    pattern: re.Pattern[str] | None = getattr(lex, "_changing", None)
+    if pattern is None:
+        table = _table(lex)
+        keys = "".join(re.escape(chr(cp)) for cp in sorted(cp for cp, v in table.items() if v != chr(cp)))
+        pattern = re.compile(f"[{keys}]" if keys else "(?!x)x")
+        lex._changing = pattern  # type: ignore[attr-defined]
+    return pattern
+
+
+def _by_code_point(lex: Lexicon) -> list[int | str]:
+    """The translate table as a list indexed by code point over the whole BMP (and
+    beyond, if the table reaches further), each character mapped to itself unless
+    the table says otherwise. Why a list: `str.translate` with a dict raises and
+    clears a KeyError for every character the dict lacks, and a dict of exactly the
+    characters present needs a set of a large text's characters, as costly as the
+    translation; a list answers every lookup in C."""
+    table: list[int | str] | None = getattr(lex, "_by_code_point", None)
+    if table is None:
+        full = _table(lex)
+        table = [full.get(cp, cp) for cp in range(max(0x10000, max(full, default=0) + 1))]
+        lex._by_code_point = table  # type: ignore[attr-defined]
+    return table
+
+
 def normalise(text: str, lex: Lexicon) -> str:
     """Same-length normalisation: full-width → ASCII, traditional → simplified,
     conversion residue (pinyin after a character, bookmarks, mojibake) blanked."""
-    full = _table(lex)
-    # a table covering exactly the characters present: str.translate then never
-    # takes its slow path for a character the table lacks
-    table = {cp: full.get(cp, chr(cp)) for cp in map(ord, set(text))}
-    s = text.translate(table)
+    s = text.translate(_by_code_point(lex)) if _changing(lex).search(text) else text
     for pattern in lex.residue:
         s = pattern.sub(_blank, s)
     return s
@@ -89,7 +112,7 @@ def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group(0))
 
 
-@dataclass
+@dataclass(slots=True)
 class Heading:
     start: int
     end: int
@@ -97,7 +120,7 @@ class Heading:
     rank: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     start: int        # offsets into the original text
     end: int
@@ -281,12 +304,23 @@ def _chunk_re(drop: str) -> re.Pattern[str]:
     return re.compile("[^\\s" + re.escape(drop + FUSE) + "]+")
 
 
-def compact(view: str, start: int, end: int, lex: Lexicon) -> tuple[str, Sequence[int]]:
+def _invisible(gap: str) -> bool:
+    """Whether the source characters between two parts of a number are a break
+    a conversion inserted (whitespace, line breaks, zero-width format
+    characters): only then may the parts fuse. A visible mark (a quote mark
+    such as 〈, a bookmark the normaliser blanked) separates two numbers."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in gap)
+
+
+def compact(view: str, start: int, end: int, lex: Lexicon, source: str | None = None) -> tuple[str, Sequence[int]]:
     """The sentence without whitespace and quote marks, with an index of
     each kept character's offset. Between two digits, one plain space stays
     a space (`1 234.56`, a thousands gap) and any other whitespace becomes
     CELL, so table cells (`47.2\\t47.2`) never fuse into one number; a FUSE
-    run disappears."""
+    run disappears. Where two parts of a number (digits or a decimal point)
+    meet across a character the SOURCE prints visibly (`0〉.9`, `4』5`, a
+    bookmark), BROKEN stands between them and neither side is read: the
+    figure would not be what its span prints. `source` is the original text (same offsets as `view`)."""
     chunk_re = _chunk_re(lex.drop_string)
     whole = chunk_re.fullmatch(view, start, end)
     if whole:                       # nothing to drop: the index is the range itself
@@ -298,9 +332,15 @@ def compact(view: str, start: int, end: int, lex: Lexicon) -> tuple[str, Sequenc
     for m in chunk_re.finditer(view, start, end):
         s, e = m.start(), m.end()
         chunk = m.group(0)
-        if prev_end >= 0 and last.isdigit() and chunk[0].isdigit():
+        if prev_end >= 0 and (last.isdigit() or last == ".") and (chunk[0].isdigit() or chunk[0] == "."):
             gap = view[prev_end:s]
-            if gap == " ":
+            digits = last.isdigit() and chunk[0].isdigit()
+            if source is not None and not _invisible(source[prev_end:s]):
+                parts.append(BROKEN)
+                index.append(prev_end)
+            elif not digits:
+                pass                # `7940.` FUSE `39`: a decimal point across a reflowed break
+            elif gap == " ":
                 parts.append(" ")
                 index.append(prev_end)
             elif any(ch.isspace() for ch in gap):
