@@ -1,0 +1,163 @@
+"""The genre vocabulary added for documents of other bodies: budget-difference table columns
+(tables.yml), functional headings of the classification placed by name (classification.csv), and
+lexicon phrases that only one source used to exercise (lexicon.yml).
+
+Every sentence and table below is written here in the genre's style for bodies the five sources are
+not (a statistics bureau, an archives, a civil-affairs bureau, an audit bureau); the expected facts
+are what a reader finds in them. Each test goes through `extract`, the function the CLI and the
+package call, and checks the offsets contract on what it returns."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from juesuan.extract import default_lexicon, extract
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return default_lexicon()
+
+
+def facts_of(text: str, lex, year: int = 2022):
+    facts = extract(text, "t", lex, year)
+    for f in facts:   # the quote is the original text at the span, whatever normalisation ran
+        assert f.quote == text[f.char_start:f.char_end]
+        printed = text[f.value_start:f.value_end].replace(",", "").replace(" ", "").replace("\n", "")
+        assert Decimal(printed) == f.value
+    return facts
+
+
+def keyed(facts):
+    return {(f.metric, f.measure, str(f.value), f.unit, f.function_code or "") for f in facts}
+
+
+# --- budget differences in tables ------------------------------------------------------------
+
+# the header words county reports print over a budget-difference column (each used once)
+DIFF_AMOUNT_HEADERS = ["预决算差异", "差异额", "决算数与预算数差额", "比预算增减", "决算比预算增减", "预决算差额"]
+DIFF_PCT_HEADERS = ["差异率", "预决算差异率", "比预算增减%", "决算比预算增减%"]
+
+
+def _diff_headers() -> list[tuple[str, str]]:
+    n = max(len(DIFF_AMOUNT_HEADERS), len(DIFF_PCT_HEADERS))
+    return [(DIFF_AMOUNT_HEADERS[i % len(DIFF_AMOUNT_HEADERS)], DIFF_PCT_HEADERS[i % len(DIFF_PCT_HEADERS)])
+            for i in range(n)]
+
+
+@pytest.mark.parametrize(("amount_header", "pct_header"), _diff_headers())
+@pytest.mark.parametrize("sep", [" | ", "\t"])
+def test_budget_difference_columns_are_read_with_their_sign(lex, amount_header, pct_header, sep):
+    rows = [
+        ["科目编码", "科目名称", "年初预算数", "决算数", amount_header, pct_header],
+        ["2101501", "行政运行", "280.00", "292.45", "12.45", "4.45"],
+        ["2101506", "医疗保障经办事务", "90.00", "85.50", "-4.50", "-5.00"],
+        ["", "合计", "370.00", "377.95", "7.95", "2.15"],
+    ]
+    text = ("一般公共预算财政拨款支出决算表\n金额单位：万元\n"
+            + "\n".join(sep.join(r) for r in rows)
+            + "\n六、一般公共预算财政拨款基本支出决算情况说明\n")
+    got = keyed(facts_of(text, lex))
+    assert {
+        ("function_expenditure", "budget_diff_amount", "12.45", "万元", "2101501"),
+        ("function_expenditure", "budget_diff_pct", "4.45", "%", "2101501"),
+        ("function_expenditure", "budget_diff_amount", "-4.50", "万元", "2101506"),
+        ("function_expenditure", "budget_diff_pct", "-5.00", "%", "2101506"),
+        ("general_budget_expenditure", "budget_diff_amount", "7.95", "万元", ""),
+        ("general_budget_expenditure", "budget_diff_pct", "2.15", "%", ""),
+        ("general_budget_expenditure", "amount", "377.95", "万元", ""),
+    } <= got
+    # the difference columns are not read as a change on last year
+    assert not {k for k in got if k[1].startswith("change")}
+
+
+def test_a_dash_in_a_difference_column_is_no_figure(lex):
+    text = ("“三公”经费财政拨款支出决算表\n单位：万元\n"
+            "项目 | 预算数 | 决算数 | 比预算增减 | 比预算增减%\n"
+            "合计 | 6.00 | 4.80 | -1.20 | -20.00\n"
+            "因公出国（境）费 | 0.00 | 0.00 | 0.00 | —\n"
+            "公务接待费 | 2.00 | 1.30 | -0.70 | -35.00\n"
+            "八、政府性基金预算财政拨款支出决算情况说明\n")
+    facts = facts_of(text, lex)
+    abroad = {(f.measure, str(f.value)) for f in facts if f.metric == "abroad"}
+    assert abroad == {("budget", "0.00"), ("amount", "0.00"), ("budget_diff_amount", "0.00")}
+    assert ("three_public_total", "budget_diff_pct", "-20.00", "%", "") in keyed(facts)
+    assert ("reception", "budget_diff_amount", "-0.70", "万元", "") in keyed(facts)
+
+
+# --- headings placed by the classification ----------------------------------------------------
+
+@pytest.mark.parametrize(("year", "sentence", "code", "amount"), [
+    (2023, "其中：社会保障和就业支出（类）社会福利（款）殡葬（项）年初预算300.00万元，决算260.00万元。", "2081004", "260.00"),
+    (2023, "社会保障和就业支出（类）最低生活保障（款）农村最低生活保障金支出（项）支出决算为2400.00万元。", "2081902", "2400.00"),
+    (2021, "其中，审计业务（项）年初预算82.00万元，支出决算88.50万元。", "2010804", "88.50"),
+    (2022, "农林水支出（类）农业农村（款）农业生产发展（项）年初预算800.00万元，支出决算952.40万元。", "2130122", "952.40"),
+    (2022, "农林水支出（类）农业农村（款）其他农业农村支出（项）年初预算700.00万元，支出决算627.50万元。", "2130199", "627.50"),
+    (2020, "一般公共服务支出（类）统计信息事务（款）专项普查活动（项）：支出决算为253.12万元。", "2010507", "253.12"),
+    (2020, "一般公共服务支出（类）统计信息事务（款）行政运行（项）：支出决算为189.02万元。", "2010501", "189.02"),
+    (2024, "一般公共服务支出（类）档案事务（款）档案馆（项）：支出决算为262.40万元。", "2012604", "262.40"),
+    (2021, "农林水支出（类）水利（款）防汛（项）：支出决算为331.00万元。", "2130314", "331.00"),
+    (2023, "文化旅游体育与传媒支出985.50万元，占87.17%。", "207", "985.50"),
+])
+def test_a_heading_named_without_its_code_gets_the_classification_code(lex, year, sentence, code, amount):
+    text = "（三）一般公共预算财政拨款支出决算具体情况\n" + sentence + "\n"
+    amounts = {(f.function_code, str(f.value)) for f in facts_of(text, lex, year)
+               if f.metric == "function_expenditure" and f.measure == "amount"}
+    assert amounts == {(code, amount)}
+
+
+def test_行政运行_is_placed_under_the_section_it_is_named_with(lex):
+    """行政运行 is a 项 of many 款: without its parent it has no code, with it the parent's."""
+    text = ("（三）一般公共预算财政拨款支出决算具体情况\n"
+            "一般公共服务支出（类）审计事务（款）行政运行（项）支出决算为300.00万元。"
+            "社会保障和就业支出（类）民政管理事务（款）行政运行（项）支出决算为200.00万元。\n")
+    codes = {str(f.value): f.function_code for f in facts_of(text, lex, 2021) if f.measure == "amount"}
+    assert codes == {"300.00": "2010801", "200.00": "2080201"}
+
+
+# --- phrases one source used to exercise --------------------------------------------------------
+
+@pytest.mark.parametrize(("section", "sentence", "expected"), [
+    ("五、一般公共预算财政拨款支出决算情况说明",
+     "2022年度一般公共预算财政拨款支出年初预算为500.00万元，调整后预算为520.00万元，支出决算为515.00万元，完成调整后预算的99.04%。",
+     {("general_budget_expenditure", "budget", "500.00"), ("general_budget_expenditure", "budget_adjusted", "520.00"),
+      ("general_budget_expenditure", "amount", "515.00"), ("general_budget_expenditure", "completion_pct", "99.04")}),
+    ("五、一般公共预算财政拨款支出决算情况说明",
+     "2022年度一般公共预算财政拨款支出515.00万元，预算执行进度为103.00%。",
+     {("general_budget_expenditure", "amount", "515.00"), ("general_budget_expenditure", "completion_pct", "103.00")}),
+    ("十、机关运行经费",
+     "2022年度机关运行经费30.00万元，超支2.00万元。",
+     {("office_operation_cost", "amount", "30.00"), ("office_operation_cost", "budget_diff_amount", "2.00")}),
+    ("七、一般公共预算财政拨款“三公”经费支出决算情况说明",
+     "公务接待费1.20万元，共接待来访团组12个、来宾85人次。",
+     {("reception", "amount", "1.20"), ("reception_batches", "count", "12"), ("reception_persons", "count", "85")}),
+    ("七、一般公共预算财政拨款“三公”经费支出决算情况说明",
+     "2024年度“三公”经费实际支出2.15万元，完成预算的71.67%。",
+     {("three_public_total", "amount", "2.15"), ("three_public_total", "completion_pct", "71.67")}),
+    ("（四）预算绩效管理情况",
+     "本局2022年财政资金预算收入1,677.00万元。",
+     {("budget_initial_total", "amount", "1677.00")}),
+    ("（三）具体情况",
+     "2.社会保障和就业支出（类）行政事业单位养老支出（款）机关事业单位职业年金缴费支出（项）\n"
+     "年初预算数为20.00万元，决算支出数据为20.80万元，完成年初预算的104.00%。",
+     {("function_expenditure", "budget", "20.00"), ("function_expenditure", "amount", "20.80"),
+      ("function_expenditure", "completion_pct", "104.00")}),
+    ("（四）预算绩效管理情况",
+     "公用经费控制率为96.50%，“三公经费”控制率为74.35%，公用经费47.20万元。",
+     {("basic_public", "amount", "47.20")}),
+])
+def test_genre_phrasings(lex, section, sentence, expected):
+    got = {(f.metric, f.measure, str(f.value)) for f in facts_of(section + "\n" + sentence + "\n", lex)}
+    assert got == expected
+
+
+def test_实际支出_under_the_三公_heading_is_not_the_bodys_spending(lex):
+    """Elsewhere 实际支出X is the year's spending; under the 三公 heading it is the actual of the
+    三公 figure named before it, which the reader cannot yet attach: no figure beats a false one."""
+    sangong = ("七、一般公共预算财政拨款“三公”经费支出决算情况说明\n"
+               "2022年度“三公”经费财政拨款支出预算为8.50万元，实际支出6.32万元。\n")
+    assert not [f for f in facts_of(sangong, lex) if f.metric == "expenditure_total"]
+    elsewhere = "（二）预算执行\n2023年度实际支出1134.78万元。\n"
+    assert ("expenditure_total", "amount", "1134.78") in {(f.metric, f.measure, str(f.value))
+                                                          for f in facts_of(elsewhere, lex, 2023)}
