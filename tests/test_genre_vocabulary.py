@@ -25,7 +25,7 @@ def facts_of(text: str, lex, year: int = 2022):
     for f in facts:   # the quote is the original text at the span, whatever normalisation ran
         assert f.quote == text[f.char_start:f.char_end]
         printed = text[f.value_start:f.value_end].replace(",", "").replace(" ", "").replace("\n", "")
-        assert Decimal(printed) == f.value
+        assert abs(Decimal(printed)) == abs(f.value)   # the sign comes from the verb (减少 → −)
     return facts
 
 
@@ -170,3 +170,15 @@ def test_实际支出_under_the_三公_heading_is_not_the_bodys_spending(lex):
     elsewhere = "（二）预算执行\n2023年度实际支出1134.78万元。\n"
     assert ("expenditure_total", "amount", "1134.78") in {(f.metric, f.measure, str(f.value))
                                                           for f in facts_of(elsewhere, lex, 2023)}
+
+
+@pytest.mark.parametrize(("comparison", "sign"), [
+    ("决算数与年初预算数相比增加", 1), ("较全年预算数增加", 1), ("与全年预算相比增加", 1), ("超年初预算", 1),
+    ("较预算批复数增加", 1), ("较年初预算超支", 1), ("比调整预算数减少", -1), ("比预算批复数节约", -1),
+])
+def test_a_comparison_with_the_budget_is_a_budget_difference_not_a_change(lex, comparison, sign):
+    text = ("五、一般公共预算财政拨款支出决算情况说明\n"
+            f"2022年度一般公共预算财政拨款支出515.00万元，{comparison}15.00万元。\n")
+    got = {(f.metric, f.measure, f.value) for f in facts_of(text, lex)}
+    assert got == {("general_budget_expenditure", "amount", Decimal("515.00")),
+                   ("general_budget_expenditure", "budget_diff_amount", sign * Decimal("15.00"))}
