@@ -182,3 +182,17 @@ def test_a_comparison_with_the_budget_is_a_budget_difference_not_a_change(lex, c
     got = {(f.metric, f.measure, f.value) for f in facts_of(text, lex)}
     assert got == {("general_budget_expenditure", "amount", Decimal("515.00")),
                    ("general_budget_expenditure", "budget_diff_amount", sign * Decimal("15.00"))}
+
+
+@pytest.mark.parametrize("share", ["占本年支出合计的比例为", "占比", "所占比重为", "所占比例为"])
+def test_a_share_phrased_as_a_ratio(lex, share):
+    text = ("三、支出决算情况说明\n"
+            f"本年支出合计505.00万元，其中：基本支出400.00万元，{share}79.21%。\n")
+    got = {(f.metric, f.measure, str(f.value)) for f in facts_of(text, lex)}
+    assert ("expenditure_basic", "share_pct", "79.21") in got
+
+
+def test_与上年决算数比较_names_the_previous_year(lex):
+    text = "一、收入支出决算总体情况说明\n2022年度收入总计515.00万元，与上年决算数比较，增加25.00万元。\n"
+    change = [f for f in facts_of(text, lex) if f.measure == "change_amount"]
+    assert [(f.value, f.compared_year) for f in change] == [(Decimal("25.00"), 2021)]
