@@ -196,3 +196,41 @@ def test_与上年决算数比较_names_the_previous_year(lex):
     text = "一、收入支出决算总体情况说明\n2022年度收入总计515.00万元，与上年决算数比较，增加25.00万元。\n"
     change = [f for f in facts_of(text, lex) if f.measure == "change_amount"]
     assert [(f.value, f.compared_year) for f in change] == [(Decimal("25.00"), 2021)]
+
+
+OPERATION = "十、机关运行经费\n2022年度机关运行经费30.00万元，比上年{}2.00万元。\n"
+SHARE = "三、支出决算情况说明\n本年支出合计505.00万元，其中：基本支出400.00万元，{}79.21%。\n"
+COMPLETION = ("五、一般公共预算财政拨款支出决算情况说明\n一般公共预算财政拨款支出年初预算数为500.00万元，"
+              "支出决算数为505.00万元，{}101.00%。\n")
+ADJUSTED = "五、一般公共预算财政拨款支出决算情况说明\n一般公共预算财政拨款支出年初预算为500.00万元，{}520.00万元。\n"
+VERSUS = "五、一般公共预算财政拨款支出决算情况说明\n2022年度一般公共预算财政拨款支出515.00万元，{}15.00万元。\n"
+PREVIOUS = "一、收入支出决算总体情况说明\n2022年度收入总计515.00万元，{}，增加25.00万元。\n"
+
+
+@pytest.mark.parametrize(("template", "cue", "fact", "flag"), [
+    *[(OPERATION, c, ("office_operation_cost", "change_amount", "2.00"), "sign_unresolved")
+      for c in ["增长(下降)", "减少(增加)", "下降(增长)", "增(减)", "增加/减少", "增加（减少）"]],
+    *[(SHARE, c, ("expenditure_basic", "share_pct", "79.21"), None) for c in ["占比为", "所占比例", "所占比例为"]],
+    *[(COMPLETION, c, ("general_budget_expenditure", "completion_pct", "101.00"), None)
+      for c in ["决算数为年初预算数的", "决算数是预算数的", "决算数为预算数的", "为年初预算的", "占年初预算的"]],
+    *[(ADJUSTED, c, ("general_budget_expenditure", "budget_adjusted", "520.00"), None)
+      for c in ["调整预算为", "调整后预算数为", "调整后预算数"]],
+    *[(VERSUS, c, ("general_budget_expenditure", "budget_diff_amount", "15.00"), None)
+      for c in ["与年初预算数相比增加", "比全年预算增加", "较全年预算增加", "与预算批复数相比增加", "比预算批复数增加",
+                "超出年初预算"]],
+    *[(PREVIOUS, c, ("grand_total", "change_amount", "25.00"), None)
+      for c in ["较上年同期", "与上年比较", "与去年比较", "与上年决算比较"]],
+    ("十一、国有资产占用情况\n截至2022年12月31日，在用固定资产大约96.50万元。\n", "",
+     ("fixed_assets_in_use", "amount", "96.50"), "approximate"),
+    ("十一、国有资产占用情况\n截至2022年12月31日，在用固定资产账面价值96.50万元。\n", "",
+     ("fixed_assets_in_use", "amount", "96.50"), None),
+])
+def test_each_cue_synonym_reads_its_figure(lex, template, cue, fact, flag):
+    """Every phrase the lexicon lists but no document of the corpus prints, in a sentence of the genre."""
+    facts = facts_of(template.format(cue), lex)
+    found = [f for f in facts if (f.metric, f.measure, str(f.value)) == fact]
+    assert len(found) == 1, [(f.metric, f.measure, str(f.value)) for f in facts]
+    if flag:
+        assert flag in found[0].flags
+    if fact[1] == "change_amount":
+        assert found[0].compared_year == 2021
