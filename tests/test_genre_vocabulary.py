@@ -36,8 +36,10 @@ def keyed(facts):
 # --- budget differences in tables ------------------------------------------------------------
 
 # the header words county reports print over a budget-difference column (each used once)
-DIFF_AMOUNT_HEADERS = ["预决算差异", "差异额", "决算数与预算数差额", "比预算增减", "决算比预算增减", "预决算差额"]
-DIFF_PCT_HEADERS = ["差异率", "预决算差异率", "比预算增减%", "决算比预算增减%"]
+DIFF_AMOUNT_HEADERS = ["预决算差异", "差异额", "决算数与预算数差额", "比预算增减", "决算比预算增减", "预决算差额",
+                       "比预算增减额", "较预算增减", "决算数比预算数增减", "决算与预算比较增减额", "决算与预算比较增减"]
+DIFF_PCT_HEADERS = ["差异率", "预决算差异率", "比预算增减%", "决算比预算增减%", "比预算增减率", "较预算增减率",
+                    "决算数比预算数增减%", "决算数比预算数增减率", "决算与预算比较增减率"]
 
 
 def _diff_headers() -> list[tuple[str, str]]:
