@@ -236,3 +236,11 @@ def test_each_cue_synonym_reads_its_figure(lex, template, cue, fact, flag):
         assert flag in found[0].flags
     if fact[1] == "change_amount":
         assert found[0].compared_year == 2021
+
+
+@pytest.mark.parametrize(("text", "fact"), [
+    ("三、人员情况\n单位编制数为15个，实有在编人数14人。\n", ("staff_authorized", "count", "15", "个")),
+    ("七、“三公”经费\n公务接待费0.80万元，公务接待9批次、62人（不含陪同人员）。\n", ("reception_persons", "count", "62", "人")),
+])
+def test_counts_in_the_units_county_reports_use(lex, text, fact):
+    assert fact in {(f.metric, f.measure, str(f.value), f.unit) for f in facts_of(text, lex)}
