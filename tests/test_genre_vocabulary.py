@@ -241,6 +241,8 @@ def test_each_cue_synonym_reads_its_figure(lex, template, cue, fact, flag):
 @pytest.mark.parametrize(("text", "fact"), [
     ("三、人员情况\n单位编制数为15个，实有在编人数14人。\n", ("staff_authorized", "count", "15", "个")),
     ("七、“三公”经费\n公务接待费0.80万元，公务接待9批次、62人（不含陪同人员）。\n", ("reception_persons", "count", "62", "人")),
+    ("一、收入支出决算总体情况说明\n年初结转结余15.00万元，年末结转结余10.00万元。\n", ("carryover_begin", "amount", "15.00", "万元")),
+    ("一、收入支出决算总体情况说明\n年初结转结余15.00万元，年末结转结余10.00万元。\n", ("carryover_end", "amount", "10.00", "万元")),
 ])
 def test_counts_in_the_units_county_reports_use(lex, text, fact):
     assert fact in {(f.metric, f.measure, str(f.value), f.unit) for f in facts_of(text, lex)}
