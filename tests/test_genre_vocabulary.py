@@ -244,5 +244,5 @@ def test_each_cue_synonym_reads_its_figure(lex, template, cue, fact, flag):
     ("一、收入支出决算总体情况说明\n年初结转结余15.00万元，年末结转结余10.00万元。\n", ("carryover_begin", "amount", "15.00", "万元")),
     ("一、收入支出决算总体情况说明\n年初结转结余15.00万元，年末结转结余10.00万元。\n", ("carryover_end", "amount", "10.00", "万元")),
 ])
-def test_counts_in_the_units_county_reports_use(lex, text, fact):
+def test_units_and_short_forms_county_reports_use(lex, text, fact):
     assert fact in {(f.metric, f.measure, str(f.value), f.unit) for f in facts_of(text, lex)}
