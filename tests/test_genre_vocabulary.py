@@ -238,14 +238,17 @@ def test_each_cue_synonym_reads_its_figure(lex, template, cue, fact, flag):
         assert found[0].compared_year == 2021
 
 
+ASSETS = "十、国有资产\n本单位资产总计120.50万元，负债合计10.00万元，净资产合计110.50万元。\n"
+
+
 @pytest.mark.parametrize(("text", "fact"), [
     ("三、人员情况\n单位编制数为15个，实有在编人数14人。\n", ("staff_authorized", "count", "15", "个")),
     ("七、“三公”经费\n公务接待费0.80万元，公务接待9批次、62人（不含陪同人员）。\n", ("reception_persons", "count", "62", "人")),
     ("一、收入支出决算总体情况说明\n年初结转结余15.00万元，年末结转结余10.00万元。\n", ("carryover_begin", "amount", "15.00", "万元")),
     ("一、收入支出决算总体情况说明\n年初结转结余15.00万元，年末结转结余10.00万元。\n", ("carryover_end", "amount", "10.00", "万元")),
-    ("十、国有资产\n本单位资产总计120.50万元，负债合计10.00万元，净资产合计110.50万元。\n", ("assets_total", "amount", "120.50", "万元")),
-    ("十、国有资产\n本单位资产总计120.50万元，负债合计10.00万元，净资产合计110.50万元。\n", ("liabilities_total", "amount", "10.00", "万元")),
-    ("十、国有资产\n本单位资产总计120.50万元，负债合计10.00万元，净资产合计110.50万元。\n", ("net_assets", "amount", "110.50", "万元")),
+    (ASSETS, ("assets_total", "amount", "120.50", "万元")),
+    (ASSETS, ("liabilities_total", "amount", "10.00", "万元")),
+    (ASSETS, ("net_assets", "amount", "110.50", "万元")),
     ("十、政府采购\n政府采购支出总计50.00万元，其中：政府采购货物类支出10.00万元、服务类支出40.00万元。\n",
      ("procurement_services", "amount", "40.00", "万元")),
 ])
