@@ -254,3 +254,18 @@ ASSETS = "十、国有资产\n本单位资产总计120.50万元，负债合计10
 ])
 def test_units_and_short_forms_county_reports_use(lex, text, fact):
     assert fact in {(f.metric, f.measure, str(f.value), f.unit) for f in facts_of(text, lex)}
+
+
+@pytest.mark.parametrize(("header", "measure", "value"), [
+    ("年初预算 | 全年决算 | 决算数占年初预算%", "completion_pct", "104.45"),
+    ("年初预算数 | 决算数 | 完成年初预算%", "completion_pct", "104.45"),
+    ("年初预算数 | 决算数 | 决算数比年初预算增减", "budget_diff_amount", "12.45"),
+    ("年初预算数 | 决算数 | 比年初预算增减率", "budget_diff_pct", "4.45"),
+])
+def test_table_headers_of_county_reports(lex, header, measure, value):
+    text = ("一般公共预算财政拨款支出决算表\n单位：万元\n"
+            f"科目编码 | 科目名称 | {header}\n"
+            f"2101501 | 行政运行 | 280.00 | 292.45 | {value}\n"
+            "六、一般公共预算财政拨款基本支出决算情况说明\n")
+    got = {(f.measure, str(f.value)) for f in facts_of(text, lex) if f.function_code == "2101501"}
+    assert got == {("budget", "280.00"), ("amount", "292.45"), (measure, value)}
