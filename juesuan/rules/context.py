@@ -48,6 +48,37 @@ class Document:
         return self.text[start:end]
 
 
+def restatement_key(f: RF) -> tuple[object, ...] | None:
+    """Statements of one figure share this key (metric, measure, heading, base, year); None for a figure
+    that cannot be restated (no unit, or a heading nobody could name)."""
+    if f.interval is None or (f.metric == "function_expenditure" and not (f.function_code or f.function_name)):
+        return None
+    return (f.metric, f.measure, f.function_code, f.function_name, f.base_metric, f.compared_year)
+
+
+def _refine(facts: list[RF]) -> None:
+    """A figure stated twice is known to the precision of its more precise statement (7822.5 on one line and
+    7822.51 on another: 7822.51 ± 0.005), so sums and shares test it at that precision. Only statements on
+    different lines that agree within rounding narrow each other; contradicting ones are same_figure_twice's."""
+    groups: dict[tuple[object, ...], list[RF]] = defaultdict(list)
+    for f in facts:
+        key = restatement_key(f)
+        if key is not None:
+            groups[key].append(f)
+    for fs in groups.values():
+        if len(fs) < 2:
+            continue
+        for f in fs:
+            iv = f.interval
+            assert iv is not None
+            for other in sorted(fs, key=lambda o: -o.decimals):
+                narrower = iv.intersect(other.interval) if other.line != f.line and other.interval else None
+                if narrower is not None and other.unit == f.unit:
+                    iv = narrower
+            if iv != f.interval:
+                f.refined = iv
+
+
 class Context:
     """Everything a rule may read: facts by (doc, metric, measure), documents, classification."""
 
@@ -65,6 +96,8 @@ class Context:
             fs.sort(key=lambda x: x.value_start)
             for rf in fs:
                 self.by_key[(rf.doc_id, rf.metric, rf.measure)].append(rf)
+        for fs in self.by_doc.values():
+            _refine(fs)
         self.by_entity_year = {(d.entity_id, d.fiscal_year): d.doc_id for d in self.documents.values()}
         self.classification_by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in classification:

@@ -197,7 +197,7 @@ def same_scope(ctx: Context, doc: str, p: SameScopeParams) -> list[Check]:
         if a is None or b is None:
             continue
         out.append(Check(doc, p.rule, "identity", f"{a.metric}~{b.metric}@{a.value_start}", agree(a, b), q(a.comparable),
-                         q(b.comparable), q(a.comparable - b.comparable), q(a.iv.half_width + b.iv.half_width), [a, b, wa, wb],
+                         q(b.comparable), q(a.comparable - b.comparable), q(a.half_width + b.half_width), [a, b, wa, wb],
                          f"all income is {p.when[0]} ({wa.in_wan} = {wb.in_wan}), so {a.metric} {a.in_wan} "
                          f"must equal {b.metric} {b.in_wan}", p.severity, unit="万元"))
     return out

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from juesuan.classification import LEVEL_DIGITS
 from juesuan.rules.checks import RF, Check, agree, label, q, unit_of
-from juesuan.rules.context import Context
+from juesuan.rules.context import Context, restatement_key
 from juesuan.rules.families.text import span_fact
 from juesuan.rules.registry import Metric, Params, family
 
@@ -25,9 +25,9 @@ def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
     out: list[Check] = []
     groups: dict[tuple[object, ...], list[RF]] = defaultdict(list)
     for f in ctx.facts(doc):
-        if f.interval is None or (f.metric == "function_expenditure" and not (f.function_code or f.function_name)):
-            continue    # a heading nobody could name is no figure that could be restated
-        groups[(f.metric, f.measure, f.function_code, f.function_name, f.base_metric, f.compared_year)].append(f)
+        key = restatement_key(f)
+        if key is not None:
+            groups[key].append(f)
     for fs in groups.values():
         first = fs[0]
         for other in fs[1:]:
@@ -38,7 +38,7 @@ def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
                              f"{first.metric}:{first.measure}{'(' + first.function_code + ')' if first.function_code else ''}"
                              f"@{first.value_start}~{other.value_start}",
                              agree(first, other), q(first.comparable), q(other.comparable), q(diff),
-                             q(first.iv.half_width + other.iv.half_width), [first, other],
+                             q(first.half_width + other.half_width), [first, other],
                              f"{first.in_wan} on line {first.line}, {other.in_wan} on line {other.line}", p.severity,
                              unit=unit_of(first)))
     return out
@@ -65,7 +65,7 @@ def label_conflict(ctx: Context, doc: str, p: Params) -> list[Check]:
             if outcome == "fail":
                 out.append(Check(doc, p.rule, "restated", f"{name}@{first.value_start}~{other.value_start}", outcome,
                                  q(first.comparable), q(other.comparable), q(other.comparable - first.comparable),
-                                 q(first.iv.half_width + other.iv.half_width), [first, other],
+                                 q(first.half_width + other.half_width), [first, other],
                                  f"'{name}' is {first.in_wan} on line {first.line} and {other.in_wan} on line {other.line}",
                                  p.severity, unit="万元"))
     return out
