@@ -25,6 +25,9 @@ class SumParams(Params):
     exhaustive: bool = True
     #: parts a document leaves out when they are zero (经营支出, 对附属单位补助支出): their absence is no gap
     optional: list[Metric] = []
+    #: a part the document names by a narrower label (公务用车运行维护费 for 公务用车购置及运行维护费) when
+    #: the part's own label is absent
+    aliases: dict[Metric, list[Metric]] = {}
 
 
 def _as_printed_in(p: RF, unit: str) -> Interval:
@@ -82,9 +85,10 @@ def parts_sum(ctx: Context, doc: str, p: SumParams) -> list[Check]:
             parts = []
             for pm in p.parts:
                 for scope in ({"line": total.line}, {"section": total.section}):
-                    cands = [x for x in ctx.find(doc, pm, p.measure, **scope) if x.value_start >= total.value_start]
+                    cands = [x for m in (pm, *p.aliases.get(pm, ())) for x in ctx.find(doc, m, p.measure, **scope)
+                             if x.value_start >= total.value_start]
                     if cands:
-                        parts.append(cands[0])
+                        parts.append(min(cands, key=lambda x: (x.metric != pm, x.value_start)))
                         break
             if parts:
                 expected = len([m for m in p.parts if m not in p.optional]) + len([x for x in parts if x.metric in p.optional])

@@ -249,6 +249,9 @@ class LabelledParams(Params):
     parts: list[str]
     #: how far after the total its parts may stand (characters)
     window: int = 80
+    #: the labels partition the total (全额/差额/自收自支: every post is funded one way), so a label the
+    #: document leaves out has none and a shortfall is an error, not an unitemised remainder
+    exhaustive: bool = False
 
 
 @family("labelled_breakdown", LabelledParams)
@@ -268,7 +271,7 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
             continue
         total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
         outcome, exact, diff, _ = added_up(total_f, found)
-        if outcome == "fail" and diff < 0 and len(found) < len(p.parts):
+        if outcome == "fail" and diff < 0 and len(found) < len(p.parts) and not p.exhaustive:
             outcome = "incomplete"    # a part the document does not name may hold the rest
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, exact, total_f.value, diff, Decimal(0),
                          [total_f, *found], " + ".join(f"{x.quote}" for x in found) + f" = {exact}{unit} vs {total_f.quote}",
