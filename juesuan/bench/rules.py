@@ -37,7 +37,8 @@ from juesuan.rules.tables import documents_of
 from juesuan.sources import Source, load_sources
 
 CHECKING = ("pass", "pass_within_rounding", "fail")
-NOT_VERIFYING = ("plausibility", "classification", "text", "disclosure")
+#: families that verify no figure's value (rules.yml `check_families`)
+NOT_VERIFYING = tuple(load_rules().check_families.not_verifying)
 
 
 def mutations(printed: str, rng: random.Random) -> list[tuple[str, str]]:
