@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from pydantic import field_validator
 
+from juesuan.extract.lexicon import default_lexicon
 from juesuan.model import Fact
 from juesuan.rules.checks import RF, Check, fmt, money_factors, q
 from juesuan.rules.context import Context, Document
@@ -282,10 +283,21 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
 class TextShareParams(Params):
     #: an amount and its share of a named base; groups `amount`, `base`, `pct`
     pattern: str
-    #: base label as printed → the metric whose stated amount it is
-    bases: dict[str, Metric]
+    #: the totals whose shares this rule tests (the base label as printed is read by the lexicon's terms
+    #: and share_bases: 占总支出 is a share of expenditure_total)
+    base_metrics: list[Metric]
 
     _check = field_validator("pattern")(_regex)
+
+
+def base_metric(label: str) -> str | None:
+    """The metric a share's base label names, as the extractor reads it: the lexicon's share_bases
+    (总支出 as a base is this year's spending), else its term when the term names one metric."""
+    lex = default_lexicon()
+    if label in lex.share_bases:
+        return lex.share_bases[label]
+    metrics = lex.terms.get(label) or ()
+    return metrics[0] if len(metrics) == 1 else None
 
 
 @family("text_share", TextShareParams)
@@ -295,8 +307,8 @@ def text_share(ctx: Context, doc: str, p: TextShareParams) -> list[Check]:
     d = ctx.documents[doc]
     out: list[Check] = []
     for m in re.finditer(p.pattern, d.norm):
-        metric = p.bases.get(m.group("base"))
-        if metric is None:
+        metric = base_metric(m.group("base"))
+        if metric not in p.base_metrics:
             continue
         amount = span_fact(d, m.start(), m.end(), m.start("amount"), m.end("amount"), unit="万元")
         pct = span_fact(d, m.start(), m.end(), m.start("pct"), m.end("pct"), unit="%")
