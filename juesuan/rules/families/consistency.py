@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from juesuan.classification import LEVEL_DIGITS
+from juesuan.classification import LEVEL_OF_DIGITS
 from juesuan.rules.checks import RF, Check, agree, label, q, unit_of
 from juesuan.rules.context import Context, restatement_key
 from juesuan.rules.families.text import span_fact
@@ -175,7 +175,7 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
         detail = (f"{f.function_code} is named '{f.function_name}'; valid in {year}: "
                   f"{' / '.join(sorted(r['name'] for r in valid)) or 'none'}")
         if other_level:
-            names = {LEVEL_DIGITS_INV.get(n, str(n)) for n in levels}
+            names = {LEVEL_OF_DIGITS.get(n, str(n)) for n in levels}
             detail += f"; '{f.function_name}' is a heading of level {'/'.join(sorted(names))}, the code is a {f.function_level or '?'} code"
         out.append(Check(doc, "code_level_mismatch" if other_level else "code_name_matches_year", "classification",
                          f"{f.function_code}:{f.function_name}", "pass" if f.function_name in ok else "fail",
@@ -187,9 +187,6 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
                              detail=f"code {code} is used for {' and '.join(sorted(names))}", severity=p.severity,
                              cause=f"code:{code}"))
     return out
-
-
-LEVEL_DIGITS_INV = {n: level for level, n in LEVEL_DIGITS.items()}
 
 
 class HeadingCodeParams(Params):
