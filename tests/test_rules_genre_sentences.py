@@ -1,0 +1,98 @@
+"""Rule instances that only one source exercised, tried on sentences of the genre written for these tests
+(phrased as a 部门决算 is phrased, with other bodies' figures): each once as a careful author would print it,
+and once with one figure wrong, so that every test could fail in both directions."""
+from __future__ import annotations
+
+import pytest
+
+from juesuan.classification import load_classification
+from juesuan.extract import default_lexicon, extract
+from juesuan.rules.checks import Check
+from juesuan.rules.context import Document
+from juesuan.rules.engine import run
+from juesuan.rules.findings import finding_rows
+from juesuan.rules.loader import load_rules
+
+
+def audit(text: str, year: int = 2021) -> list[Check]:
+    facts = extract(text, "g", default_lexicon(), year)
+    return run(facts, [Document("g", year, "e", text, "", "部门决算")], load_classification(), load_rules())
+
+
+def of(checks: list[Check], *rules: str) -> list[Check]:
+    return [c for c in checks if c.rule in rules]
+
+
+# -- budget_increase: 决算数 − 预算数 = the stated increase by budget adjustment --------------------------
+BUDGET = ("二、一般公共预算财政拨款支出决算情况\n本单位年初预算数为 250.40 万元，支出决算数为 281.90 万元。"
+          "决算数大于年初预算数的主要原因是：调整预算增加了 {increase} 万元，用于医保信息系统运行维护。")
+
+
+@pytest.mark.parametrize("increase,outcome", [("31.50", "pass"), ("31.05", "fail"), ("13.50", "fail")])
+def test_stated_budget_increase_is_actual_less_budget(increase: str, outcome: str) -> None:
+    [c] = of(audit(BUDGET.format(increase=increase)), "budget_increase")
+    assert c.outcome == outcome
+    assert c.lhs == pytest.approx(31.5) and str(c.rhs) == increase
+
+
+# -- headcount_parts: 编制 N 名（parts in parentheses） ----------------------------------------------------
+@pytest.mark.parametrize("career,outcome", [("18", "pass"), ("16", "fail")])
+def test_parenthesised_headcount_parts_make_the_total(career: str, outcome: str) -> None:
+    text = f"（三）人员情况\n本单位核定编制数28名（行政编制10名、事业编制{career}名），年末实有人员26人。"
+    [c] = of(audit(text), "headcount_parts")
+    assert c.outcome == outcome and c.rhs == 28
+
+
+def test_a_parenthesis_that_lists_only_some_parts_is_incomplete_not_an_error() -> None:
+    text = "（三）人员情况\n本单位在职人员26人（其中党员12人、女性10人），退休人员9人。"
+    [c] = of(audit(text), "headcount_parts")
+    assert c.outcome == "incomplete" and c.rhs == 26
+
+
+# -- staff_in_post_parts: 在编在职 = 公务员 + 参公 + 事业 (retirees listed after are no part) ---------------
+@pytest.mark.parametrize("career,outcome", [("25", "pass"), ("24", "fail")])
+def test_staff_in_post_are_civil_servants_plus_reference_plus_institution_staff(career: str, outcome: str) -> None:
+    text = f"截至年末，本单位在编在职人数42人，其中公务员6人、参公人员11人、事业人员{career}人，离休人员1人，退休人员9人。"
+    [c] = of(audit(text), "staff_in_post_parts")
+    assert c.outcome == outcome and c.rhs == 42
+
+
+def test_staff_by_funding_type_is_a_partition() -> None:
+    """全额/差额/自收自支 partition the staff: a type not named has none, so a shortfall is an error."""
+    ok = of(audit("本单位在职职工 24 人，全额 20 人、差额 4 人。"), "staff_by_funding")
+    short = of(audit("本单位在职职工 24 人，全额 18 人、差额 4 人。"), "staff_by_funding")
+    assert [c.outcome for c in ok] == ["pass"] and [c.outcome for c in short] == ["fail"]
+
+
+# -- heading_codes: a heading printed with a code of another level ----------------------------------------
+def test_a_kuan_code_printed_with_the_name_of_its_lei_is_a_finding() -> None:
+    text = "卫生健康支出（21011）：主要用于机关事业单位职工医疗费用，支出决算为12.30万元。"
+    [c] = of(audit(text, 2021), "heading_level_mismatch")
+    assert c.outcome == "fail" and c.family == "classification"
+    assert c.facts[0].quote == "卫生健康支出（21011）"
+    assert "210" in c.detail and "行政事业单位医疗" in c.detail
+
+
+def test_a_heading_printed_with_its_own_code_passes() -> None:
+    checks = audit("行政事业单位医疗（21011）：主要用于机关事业单位职工医疗费用，支出决算为12.30万元。", 2021)
+    assert not of(checks, "heading_level_mismatch", "heading_code_mismatch")
+
+
+def test_a_heading_valid_in_another_year_only_is_judged_by_the_fiscal_year() -> None:
+    """医疗卫生与计划生育支出 is the 2014–2018 name of 210: printed with 21001 in 2018 it is still the 类's name."""
+    [c] = of(audit("医疗卫生与计划生育支出（21001）：支出决算为5.60万元。", 2018), "heading_level_mismatch")
+    assert "210" in c.detail and "(类)" in c.detail
+
+
+# -- stray_punctuation: a comma between a cue and its figure ----------------------------------------------
+def test_stray_punctuation_between_cue_and_figure_is_information() -> None:
+    text = "（一）机关运行经费\n本年度机关运行经费支出决算为，16.20万元，比上年减少1.10万元。"
+    [c] = of(audit(text), "stray_punctuation")
+    assert c.values["found"] == "，" and "决算为，16.20万元" in c.facts[0].quote
+    rows, _ = finding_rows([c], [], load_rules().explanations)
+    assert rows[0]["severity"] == "info" and "多余的标点" in rows[0]["explanation_zh"]
+
+
+def test_no_stray_punctuation_where_the_figure_follows_its_cue() -> None:
+    assert not of(audit("（一）机关运行经费\n本年度机关运行经费支出决算为16.20万元，比上年减少1.10万元。"),
+                  "stray_punctuation")
