@@ -96,3 +96,39 @@ def test_stray_punctuation_between_cue_and_figure_is_information() -> None:
 def test_no_stray_punctuation_where_the_figure_follows_its_cue() -> None:
     assert not of(audit("（一）机关运行经费\n本年度机关运行经费支出决算为16.20万元，比上年减少1.10万元。"),
                   "stray_punctuation")
+
+
+# -- typos: the genre's words with a mis-typed character (information; the quote keeps what was printed) ---
+def test_a_mistyped_word_of_the_genre_is_information_with_the_word_meant() -> None:
+    text = "一、部门职责\n负贵全县医疗保障基金监管，依法查处医疗保障领堿违法违规行为。"
+    found = {c.values["found"]: c for c in of(audit(text), "typos")}
+    assert set(found) == {"负贵", "领堿"}
+    assert "负责" in found["负贵"].values["what_zh"] and found["负贵"].facts[0].value_text == "负贵"
+    rows, _ = finding_rows(list(found.values()), [], load_rules().explanations)
+    assert {r["severity"] for r in rows} == {"info"}
+
+
+def test_the_words_meant_raise_nothing() -> None:
+    assert not of(audit("一、部门职责\n负责全县医疗保障基金监管，依法查处医疗保障领域违法违规行为。"), "typos")
+
+
+# -- item_without_amount: a numbered project list where one project has no amount ------------------------
+PROJECTS = ("附件2\n项目支出绩效评价报告\n"
+            "1. 医保信息系统运维经费12万元，用于系统运行维护，已全部完成。\n"
+            "2. 基金监管专项检查经费{amount}，用于定点医药机构检查，已全部完成。\n"
+            "3. 医保政策宣传经费5万元，用于多渠道宣传，已全部完成。\n"
+            "二、评价结论\n")
+
+
+def test_a_listed_project_without_an_amount_is_information() -> None:
+    [c] = of(audit(PROJECTS.format(amount="")), "item_without_amount")
+    assert c.values["found"] == "基金监管专项检查经费" and c.facts[0].line == 4 and c.severity == "info"
+
+
+def test_a_list_whose_projects_all_print_amounts_raises_nothing() -> None:
+    assert not of(audit(PROJECTS.format(amount="8万元")), "item_without_amount")
+
+
+def test_a_numbered_list_of_prose_is_not_a_project_list() -> None:
+    text = "（三）改进建议\n1. 加强预算编制工作经费管理，提高预算质量。\n2. 加大人员培训力度。\n"
+    assert not of(audit(text), "item_without_amount")

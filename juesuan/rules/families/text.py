@@ -160,6 +160,78 @@ def text_pattern(ctx: Context, doc: str, p: PatternParams) -> list[Check]:
     return out
 
 
+class TypoParams(Params):
+    #: a mis-typed word of the genre → the word meant (负贵 → 负责): shape- or input-method slips
+    words: dict[str, str]
+
+
+@family("typos", TypoParams)
+def typos(ctx: Context, doc: str, p: TypoParams) -> list[Check]:
+    """Words of the genre's vocabulary printed with a mis-typed character: information for the reader, never
+    corrected in place (the quote keeps what was printed)."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    if not p.words:
+        return out
+    for m in re.finditer("|".join(re.escape(w) for w in sorted(p.words, key=len, reverse=True)), d.norm):
+        found = d.text[m.start():m.end()]
+        meant = p.words[m.group(0)]
+        line = d.line_of(m.start())
+        line_end = d.starts[line] - 1 if line < len(d.starts) else len(d.text)
+        lo, hi = max(d.starts[line - 1], m.start() - 8), min(line_end, m.end() + 8)   # the quote stays on its line
+        f = span_fact(d, lo, hi, m.start(), m.end())
+        out.append(Check(doc, p.rule, "text", f"{m.start()}", "warning", facts=[f], severity=p.severity,
+                         detail=f"'{found}' is probably a slip for '{meant}': '{d.text[lo:hi].strip()}'",
+                         values={"what_zh": f"疑似错别字，应为“{meant}”", "found": found}))
+    return out
+
+
+class ListedItemParams(Params):
+    #: one item of a numbered list of projects; groups `name` and `rest` (the item's text after its name)
+    item: str
+    #: an amount, searched in the item's first clause
+    amount: str
+    #: how many items of the same list must print an amount before a missing one is remarkable
+    min_with_amount: int = 2
+
+    _check = field_validator("item", "amount")(_regex)
+
+
+@family("listed_without_amount", ListedItemParams)
+def listed_without_amount(ctx: Context, doc: str, p: ListedItemParams) -> list[Check]:
+    """`4. 城乡居民保险档案资料整理工作经费，用于…` in a numbered list whose other projects print their amounts
+    (`1. 党建工作经费3万元，…`): the reader cannot tell what this one cost. Information, not an error."""
+    d = ctx.documents[doc]
+    item_re, amount_re = re.compile(p.item), re.compile(p.amount)
+    out: list[Check] = []
+    run: list[tuple[int, re.Match[str], bool]] = []
+
+    def close() -> None:
+        with_amount = sum(1 for _, _, has in run if has)
+        if with_amount >= p.min_with_amount:
+            for line, m, has in run:
+                if not has:
+                    f = span_fact(d, m.start(), m.end("name"), m.start("name"), m.end("name"))
+                    out.append(Check(doc, p.rule, "text", f"{m.start('name')}", "warning", facts=[f], severity=p.severity,
+                                     detail=f"item '{m.group('name')}' on line {line} has no amount, while {with_amount} "
+                                            f"items of its list have one",
+                                     values={"what_zh": "所列项目未注明金额", "found": d.text[m.start("name"):m.end("name")]}))
+        run.clear()
+
+    for line in range(1, len(d.starts) + 1):
+        start = d.starts[line - 1]
+        end = d.starts[line] - 1 if line < len(d.starts) else len(d.norm)
+        m = item_re.match(d.norm, start, end)
+        if m is None:
+            if d.norm[start:end].strip():
+                close()      # a line of prose ends the list; blank lines do not
+            continue
+        first_clause = re.split(r"[，,。；;]", m.group("rest"), maxsplit=1)[0]
+        run.append((line, m, bool(amount_re.search(first_clause))))
+    close()
+    return out
+
+
 class DateParams(Params):
     pattern: str          # groups y, m, d (d optional)
     #: how many years after the fiscal year a date may be (the report is written the year after)
