@@ -132,3 +132,22 @@ def test_a_list_whose_projects_all_print_amounts_raises_nothing() -> None:
 def test_a_numbered_list_of_prose_is_not_a_project_list() -> None:
     text = "（三）改进建议\n1. 加强预算编制工作经费管理，提高预算质量。\n2. 加大人员培训力度。\n"
     assert not of(audit(text), "item_without_amount")
+
+
+# -- heading_labels: one heading under two labels is one figure ----------------------------------------
+LABELS = ("（二）一般公共预算财政拨款支出决算情况\n"
+          "2022 年度财政拨款支出 96.40 万元，主要用于以下方面：住房保障(类)支出 6.20 万元，占 6.43%。\n"
+          "（五）部门整体支出绩效自评\n基本支出中，住房保障支出 {restated} 万元。\n")
+
+
+@pytest.mark.parametrize("restated,outcome", [("6.20", "pass"), ("8.20", "fail")])
+def test_a_heading_restated_under_a_longer_label_is_compared_with_itself(restated: str, outcome: str) -> None:
+    same = [c for c in of(audit(LABELS.format(restated=restated), 2022), "same_figure_twice") if "(221)" in c.key]
+    assert [c.outcome for c in same] == [outcome]
+
+
+def test_heading_labels_are_data() -> None:
+    labels = load_rules().heading_labels
+    assert labels.normal("住房保障支出") == labels.normal("住房保障") == "住房保障"
+    assert labels.normal("卫生与健康支出") == "卫生健康"
+    assert labels.normal("其他支出") == "其他支出"   # too short to be a name without its ending

@@ -26,6 +26,7 @@ def run(facts: Iterable[Fact], documents: Iterable[Document], classification: li
 
 
 def run_context(ctx: Context, rules: RuleSet) -> list[Check]:
+    ctx.use_heading_labels(rules.heading_labels)
     checks: list[Check] = []
     seen: set[str] = set()
     for doc in sorted(ctx.documents):

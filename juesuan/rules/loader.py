@@ -15,6 +15,7 @@ import juesuan.rules.families  # noqa: F401  (registers every family)
 from juesuan.csvio import read_csv
 from juesuan.errors import JuesuanError
 from juesuan.paths import METRICS_CSV
+from juesuan.rules.labels import HeadingLabels
 from juesuan.rules.registry import FAMILIES, CheckFamilies, Params, RuleSet
 from juesuan.schema import load_resources
 
@@ -36,7 +37,7 @@ def load_rules(path: Path = RULES_YML, metrics: set[str] | None = None) -> RuleS
         raise JuesuanError(f"invalid YAML: {exc}", path, mark.line + 1 if mark else None) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise JuesuanError("expected a mapping with a `rules:` list", path, 1)
-    unknown_top = sorted(set(raw) - {"rules", "explanations", "settings", "check_families"})
+    unknown_top = sorted(set(raw) - {"rules", "explanations", "settings", "check_families", "heading_labels"})
     if unknown_top:
         raise JuesuanError(f"unknown top-level key(s): {', '.join(unknown_top)}", path, 1)
     assert root is not None
@@ -63,7 +64,17 @@ def load_rules(path: Path = RULES_YML, metrics: set[str] | None = None) -> RuleS
             raise JuesuanError(f"rule {inst.rule}: no explanation template '{inst.explanation}'", path, line)
         seen[inst.rule] = line
         instances.append(inst)
-    return RuleSet(instances, explanations, raw.get("settings") or {}, _check_families(raw, top, path))
+    return RuleSet(instances, explanations, raw.get("settings") or {}, _check_families(raw, top, path),
+                   _heading_labels(raw, top, path))
+
+
+def _heading_labels(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) -> HeadingLabels:
+    try:
+        return HeadingLabels.model_validate(raw.get("heading_labels") or {})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        line = top["heading_labels"].start_mark.line + 1 if "heading_labels" in top else 1
+        raise JuesuanError(f"heading_labels: {problems}", path, line) from None
 
 
 def _check_families(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) -> CheckFamilies:

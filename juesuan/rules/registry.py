@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 from juesuan.paths import METRICS_CSV
 from juesuan.rules.checks import Check
 from juesuan.rules.context import Context
+from juesuan.rules.labels import HeadingLabels
 
 
 def _known_metric(value: str, info: ValidationInfo) -> str:
@@ -83,3 +84,4 @@ class RuleSet:
     explanations: dict[str, dict[str, str]]
     settings: dict[str, Any]
     check_families: CheckFamilies
+    heading_labels: HeadingLabels

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from juesuan.classification import LEVEL_OF_DIGITS
 from juesuan.rules.checks import RF, Check, agree, label, q, unit_of
-from juesuan.rules.context import Context, restatement_key
+from juesuan.rules.context import Context
 from juesuan.rules.families.text import span_fact
 from juesuan.rules.registry import Metric, Params, family
 
@@ -23,12 +23,7 @@ def _valid_in(rows: list[dict[str, str]], year: int) -> list[dict[str, str]]:
 def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
     """A figure (metric, measure, heading, base, year) stated twice must agree within rounding."""
     out: list[Check] = []
-    groups: dict[tuple[object, ...], list[RF]] = defaultdict(list)
-    for f in ctx.facts(doc):
-        key = restatement_key(f)
-        if key is not None:
-            groups[key].append(f)
-    for fs in groups.values():
+    for fs in ctx.restatements(doc).values():
         first = fs[0]
         for other in fs[1:]:
             if other.line == first.line:
