@@ -151,3 +151,16 @@ def test_heading_labels_are_data() -> None:
     assert labels.normal("住房保障支出") == labels.normal("住房保障") == "住房保障"
     assert labels.normal("卫生与健康支出") == "卫生健康"
     assert labels.normal("其他支出") == "其他支出"   # too short to be a name without its ending
+
+
+# -- general_budget_is_total: with no other income, the fiscal grants are the general-budget grants ------
+SCOPE = ("一、收入决算情况\n2022年本年收入合计96.40万元，其中：一般公共预算财政拨款收入96.40万元，占100%。\n"
+         "二、支出决算情况\n2022年一般公共预算财政拨款支出96.40万元，占本年支出合计的100%。\n"
+         "三、财政拨款收入支出决算总体情况\n2022年度财政拨款支出{grant}万元。\n")
+
+
+@pytest.mark.parametrize("grant,outcome", [("96.40", "pass"), ("96.04", "fail")])
+def test_fiscal_grants_are_the_general_budget_grants_when_all_income_is_general_budget(grant: str, outcome: str) -> None:
+    [c] = [c for c in of(audit(SCOPE.format(grant=grant), 2022), "general_budget_is_total")
+           if "fiscal_grant_expenditure_total" in c.key]
+    assert c.outcome == outcome
