@@ -164,3 +164,30 @@ def test_fiscal_grants_are_the_general_budget_grants_when_all_income_is_general_
     [c] = [c for c in of(audit(SCOPE.format(grant=grant), 2022), "general_budget_is_total")
            if "fiscal_grant_expenditure_total" in c.key]
     assert c.outcome == outcome
+
+
+# -- parts_sum across subsections: （一）总体情况 states the total, （二）具体情况 its parts ------------------
+THREE = ("七、“三公”经费财政拨款支出决算情况说明\n（一）“三公”经费财政拨款支出决算总体情况说明\n"
+         "2022年“三公”经费财政拨款支出决算为{total}万元，完成预算60%。\n"
+         "（二）“三公”经费财政拨款支出决算具体情况说明\n"
+         "2022年“三公”经费财政拨款支出决算中，因公出国（境）费支出决算0万元，占0%；"
+         "公务用车购置及运行维护费支出决算1.20万元，占40%；公务接待费支出决算1.80万元，占60%。\n")
+
+
+@pytest.mark.parametrize("total,outcome", [("3.00", "pass"), ("3.60", "fail")])
+def test_the_three_public_parts_in_the_next_subsection_make_the_total(total: str, outcome: str) -> None:
+    assert outcomes_of(audit(THREE.format(total=total), 2022), "three_public_parts") == [outcome]
+
+
+# -- grand_total_holds_the_spending: 总支出 … 其中：基本支出 … 项目支出 ----------------------------------
+GRAND = "二、收入支出决算总体情况\n2023年决算总收入96.40万元，总支出96.40万元，其中：基本支出{basic}万元；项目支出20.10万元。\n"
+
+
+@pytest.mark.parametrize("basic,outcome", [("76.30", "pass"), ("76.90", "fail"), ("70.30", "incomplete")])
+def test_basic_and_project_never_exceed_the_grand_total(basic: str, outcome: str) -> None:
+    """A shortfall may be an unstated carry-over (information); an excess is an error."""
+    assert outcome in outcomes_of(audit(GRAND.format(basic=basic), 2023), "grand_total_holds_the_spending")
+
+
+def outcomes_of(checks: list[Check], rule: str) -> list[str]:
+    return [c.outcome for c in checks if c.rule == rule]

@@ -78,15 +78,23 @@ def sum_check(doc: str, rule: str, family_name: str, total: RF, parts: list[RF],
 
 @family("parts_sum", SumParams)
 def parts_sum(ctx: Context, doc: str, p: SumParams) -> list[Check]:
-    """Each part as stated after the total: on its line, else in its section."""
+    """Each part as stated after the total: on its line, else in its section, else in the subsections of
+    the section above it (（一）总体情况 states the 三公 total, （二）具体情况 its parts)."""
     out: list[Check] = []
     for tm in p.total:
         for total in ctx.find(doc, tm):
             parts = []
+            # only from a bracketed subsection （一） into its siblings under the same numbered section
+            head, _, last = total.section.rpartition("/")
+            parent = head + "/" if head and last[:1] in "(（" else None
             for pm in p.parts:
-                for scope in ({"line": total.line}, {"section": total.section}):
-                    cands = [x for m in (pm, *p.aliases.get(pm, ())) for x in ctx.find(doc, m, p.measure, **scope)
-                             if x.value_start >= total.value_start]
+                for scope in ("line", "section", "parent"):
+                    if scope == "parent" and parent is None:
+                        break
+                    cands = [x for m in (pm, *p.aliases.get(pm, ())) for x in ctx.find(doc, m, p.measure)
+                             if x.value_start >= total.value_start
+                             and (x.line == total.line if scope == "line" else x.section == total.section
+                                  if scope == "section" else x.section.startswith(parent or ""))]
                     if cands:
                         parts.append(min(cands, key=lambda x: (x.metric != pm, x.value_start)))
                         break
