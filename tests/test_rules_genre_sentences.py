@@ -191,3 +191,12 @@ def test_basic_and_project_never_exceed_the_grand_total(basic: str, outcome: str
 
 def outcomes_of(checks: list[Check], rule: str) -> list[str]:
     return [c.outcome for c in checks if c.rule == rule]
+
+
+# -- identities with an unstated carry-over: it can close a shortfall, never an excess -------------------
+IDENTITY = "一、收入支出决算总体情况\n2022年度收、支总计各{grand}万元。2022年本年收入合计96.40万元，其中：一般公共预算财政拨款收入96.40万元。\n"
+
+
+@pytest.mark.parametrize("grand,outcome", [("96.40", "pass"), ("99.40", "incomplete"), ("96.10", "fail")])
+def test_an_unstated_carryover_closes_only_a_shortfall(grand: str, outcome: str) -> None:
+    assert outcomes_of(audit(IDENTITY.format(grand=grand), 2022), "grand_total_income_side") == [outcome]

@@ -180,10 +180,12 @@ def identity(ctx: Context, doc: str, p: IdentityParams) -> list[Check]:
     diff = exact - lhs.comparable
     if s.meets(lhs.iv):
         outcome = "pass" if diff == 0 else "pass_within_rounding"
-    elif missing:
-        outcome = "incomplete"   # an unstated carry-over could close the gap
+    elif missing and s.hi < lhs.iv.lo:
+        outcome = "incomplete"   # an unstated carry-over could close the gap …
+    elif missing and any(t.startswith("-") and t[1:] in missing for t in p.rhs):
+        outcome = "incomplete"   # … and so could an unstated term that is subtracted
     else:
-        outcome = "fail"
+        outcome = "fail"         # nothing unstated can close it: a carry-over is never negative
     expr = " ".join(("+ " if sign > 0 else "− ") + f"{f.metric} {f.in_wan}" for sign, f in terms).removeprefix("+ ")
     detail = f"{expr} vs {lhs.metric} {lhs.in_wan}" + (f" ({', '.join(missing)} not stated)" if missing else "")
     return [Check(doc, p.rule, "identity", label(lhs), outcome, q(exact), q(lhs.comparable), q(diff),
