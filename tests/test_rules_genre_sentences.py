@@ -200,3 +200,11 @@ IDENTITY = "一、收入支出决算总体情况\n2022年度收、支总计各{g
 @pytest.mark.parametrize("grand,outcome", [("96.40", "pass"), ("99.40", "incomplete"), ("96.10", "fail")])
 def test_an_unstated_carryover_closes_only_a_shortfall(grand: str, outcome: str) -> None:
     assert outcomes_of(audit(IDENTITY.format(grand=grand), 2022), "grand_total_income_side") == [outcome]
+
+
+# -- same_figure_twice on one line for the grand totals: 收入总计 … 支出总计 balance ---------------------
+@pytest.mark.parametrize("spent,outcome", [("96.40", "pass"), ("94.60", "fail")])
+def test_the_two_grand_totals_of_one_sentence_balance(spent: str, outcome: str) -> None:
+    text = f"一、收入支出决算总体情况\n2022 年度收入总计 96.40 万元，支出总计 {spent} 万元。\n"
+    same = [c for c in audit(text, 2022) if c.rule == "same_figure_twice" and c.key.startswith("grand_total:amount")]
+    assert [c.outcome for c in same] == [outcome]

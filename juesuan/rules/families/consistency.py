@@ -19,15 +19,21 @@ def _valid_in(rows: list[dict[str, str]], year: int) -> list[dict[str, str]]:
     return [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
 
 
-@family("same_figure_twice", Params)
-def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
+class SameFigureParams(Params):
+    #: metrics stated twice on one line that are still one figure: 收入总计 … 支出总计 (the two sides of a
+    #: balanced statement) — elsewhere one sentence naming a metric twice with two values names two things
+    same_line_too: list[Metric] = []
+
+
+@family("same_figure_twice", SameFigureParams)
+def same_figure_twice(ctx: Context, doc: str, p: SameFigureParams) -> list[Check]:
     """A figure (metric, measure, heading, base, year) stated twice must agree within rounding."""
     out: list[Check] = []
     for fs in ctx.restatements(doc).values():
         first = fs[0]
         for other in fs[1:]:
-            if other.line == first.line:
-                continue    # one sentence naming a metric twice with two values names two things
+            if other.line == first.line and not (first.metric in p.same_line_too and first.measure == "amount"):
+                continue
             diff = other.comparable - first.comparable
             out.append(Check(doc, p.rule, "restated",
                              f"{first.metric}:{first.measure}{'(' + first.function_code + ')' if first.function_code else ''}"
