@@ -189,6 +189,7 @@ def main(seed: int = 7, verbose: bool = False, detection_only: bool = False) -> 
         print(f"{s.doc_id:22} {len(seen_spans):15} {injected:9} {detected:9} {rate:6.1%}")
     rate = totals["detected"] / totals["injected"] if totals["injected"] else 0
     print(f"{'ALL':22} {totals['figures']:15} {totals['injected']:9} {totals['detected']:9} {rate:6.1%}")
+    print(f"detected by `make validate`: {totals['detected']} of ALL {totals['injected']} injected errors ({rate:.1%})")
     print(f"  stated figures no check ties to another (not injected: an error there is undetectable): {totals['unread']}")
     print(f"  of the {totals['injected'] - totals['detected']} missed:")
     for why in (WITHIN, UNCONSTRAINED, UNEXPLAINED):
