@@ -208,3 +208,12 @@ def test_the_two_grand_totals_of_one_sentence_balance(spent: str, outcome: str) 
     text = f"一、收入支出决算总体情况\n2022 年度收入总计 96.40 万元，支出总计 {spent} 万元。\n"
     same = [c for c in audit(text, 2022) if c.rule == "same_figure_twice" and c.key.startswith("grand_total:amount")]
     assert [c.outcome for c in same] == [outcome]
+
+
+def test_one_figure_restated_wrongly_in_two_places_is_two_findings() -> None:
+    text = ("一、收入支出决算总体情况\n2022 年度收入总计 96.40 万元，支出总计 94.60 万元。\n"
+            "五、部门整体支出绩效自评\n2022 年总收入为 96.30 万元。\n")
+    checks = [c for c in audit(text, 2022) if c.rule == "same_figure_twice" and c.outcome == "fail"]
+    assert len(checks) == 2
+    rows, finding_of = finding_rows(checks, [], load_rules().explanations)
+    assert len(rows) == 2 and len(set(finding_of.values())) == 2

@@ -94,7 +94,9 @@ def group(checks: list[Check]) -> list[list[Check]]:
     for c in flagged:
         error = severity_of(c) == "error"
         tested = _number(c.facts[0]) if c.facts else ""
-        own = ([f"cause:{c.doc_id}:{c.cause}"] if c.cause else []) + ([f"{c.rule}:{tested}"] if tested else [])
+        # a restatement tests a pair: the first statement compared with a second and a third is two questions
+        pair = "~".join(_number(f) for f in c.facts[:2]) if c.family == "restated" else tested
+        own = ([f"cause:{c.doc_id}:{c.cause}"] if c.cause else []) + ([f"{c.rule}:{pair}"] if pair else [])
         lookup = list(own) if error or c.cause else []
         hit = next((owner[k] for k in lookup if k in owner), None)
         if hit is None and error and c.family == "restated":
