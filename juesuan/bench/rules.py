@@ -126,6 +126,7 @@ def main(seed: int = 7, verbose: bool = False, detection_only: bool = False) -> 
     by_family: Counter[tuple[str, bool]] = Counter()
     unexplained_baseline = 0
     misses: Counter[str] = Counter()
+    missed_kinds: Counter[tuple[str, str]] = Counter()
     for s in load_sources():
         doc_acks = [a for a in acks if a.doc_id == s.doc_id]
         base_facts, base_checks = checks_for(s, s.text)
@@ -175,6 +176,8 @@ def main(seed: int = 7, verbose: bool = False, detection_only: bool = False) -> 
                             and any(x.value_start == f.value_start for x in c.facts)]
                 why = "" if hit else why_missed(involved)
                 misses[why] += not hit
+                if not hit:
+                    missed_kinds[(why, f"{f.metric}/{f.measure}")] += 1
                 if not hit and verbose:
                     print(f"   missed {kind} ({why}): {f.metric}/{f.measure} {printed} -> {new} | "
                           f"{[(c.rule, c.outcome) for c in involved]} | {f.quote[:40]!r}")
@@ -194,6 +197,9 @@ def main(seed: int = 7, verbose: bool = False, detection_only: bool = False) -> 
     print(f"  of the {totals['injected'] - totals['detected']} missed:")
     for why in (WITHIN, UNCONSTRAINED, UNEXPLAINED):
         print(f"    {why}: {misses[why]}")
+        kinds = sorted(((n, k) for (w, k), n in missed_kinds.items() if w == why), reverse=True)
+        if kinds:
+            print("      " + ", ".join(f"{k} {n}" for n, k in kinds))
     possible = totals["injected"] - misses[WITHIN] - misses[UNCONSTRAINED]
     if possible:
         print(f"  detection of the errors some rule could see: {totals['detected']}/{possible} "
