@@ -217,3 +217,17 @@ def test_one_figure_restated_wrongly_in_two_places_is_two_findings() -> None:
     assert len(checks) == 2
     rows, finding_of = finding_rows(checks, [], load_rules().explanations)
     assert len(rows) == 2 and len(set(finding_of.values())) == 2
+
+
+# -- a figure stated twice is tested at its more precise statement ---------------------------------------
+REFINED = "二、支出决算情况\n2022年本年支出合计96.4万元，其中：基本支出76.33万元，项目支出20.10万元。\n"
+
+
+def test_a_coarse_total_is_read_at_the_precision_of_its_restatement() -> None:
+    alone = outcomes_of(audit(REFINED, 2022), "basic_plus_project")
+    restated = outcomes_of(audit(REFINED + "五、部门整体支出绩效自评\n2022年本年支出合计96.40万元。\n", 2022), "basic_plus_project")
+    assert alone == ["pass_within_rounding"]          # 96.43 against 96.4 ± 0.05
+    assert "fail" in restated                          # 96.43 against 96.40 ± 0.005
+    same = [c for c in audit(REFINED + "五、部门整体支出绩效自评\n2022年本年支出合计96.40万元。\n", 2022)
+            if c.rule == "same_figure_twice" and c.key.startswith("expenditure_total:amount")]
+    assert [c.outcome for c in same] == ["pass"]   # the two statements themselves agree
