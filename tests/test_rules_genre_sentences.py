@@ -231,3 +231,16 @@ def test_a_coarse_total_is_read_at_the_precision_of_its_restatement() -> None:
     same = [c for c in audit(REFINED + "五、部门整体支出绩效自评\n2022年本年支出合计96.40万元。\n", 2022)
             if c.rule == "same_figure_twice" and c.key.startswith("expenditure_total:amount")]
     assert [c.outcome for c in same] == ["pass"]   # the two statements themselves agree
+
+
+# -- shares_sum_to_100 within one breakdown ---------------------------------------------------------------
+@pytest.mark.parametrize("pct,outcome", [("20.85", "pass"), ("20.80", "fail")])
+def test_basic_and_project_shares_make_100_when_both_are_stated(pct: str, outcome: str) -> None:
+    text = f"二、支出决算情况\n2022年本年支出合计96.40万元，其中：基本支出76.30万元，占79.15%；项目支出20.10万元，占{pct}%。\n"
+    assert outcomes_of(audit(text, 2022), "shares_sum_to_100") == [outcome]
+
+
+def test_shares_of_some_functional_classes_only_are_incomplete() -> None:
+    text = ("三、一般公共预算财政拨款支出决算情况\n2022年一般公共预算财政拨款支出96.40万元，主要用于以下方面："
+            "社会保障和就业支出6.20万元，占6.43%；卫生健康支出80.10万元，占83.09%。\n")
+    assert outcomes_of(audit(text, 2022), "shares_sum_to_100") == ["incomplete"]
