@@ -22,6 +22,11 @@ from juesuan.schema import load_resources
 RULES_YML = Path(__file__).with_name("rules.yml")
 
 
+def _problems(exc: ValidationError) -> str:
+    """pydantic's errors as `key.path: message; …` for a file:line message."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+
+
 def metric_vocabulary(path: Path = METRICS_CSV) -> set[str]:
     return {r["metric"] for r in read_csv(path, ("metric",))}
 
@@ -56,8 +61,7 @@ def load_rules(path: Path = RULES_YML, metrics: set[str] | None = None) -> RuleS
         try:
             inst = fam.params.model_validate(item, context={"metrics": vocabulary})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise JuesuanError(f"rule {item.get('rule')}: {problems}", path, line) from None
+            raise JuesuanError(f"rule {item.get('rule')}: {_problems(exc)}", path, line) from None
         if inst.rule in seen:
             raise JuesuanError(f"rule {inst.rule} defined twice (first at line {seen[inst.rule]})", path, line)
         if inst.explanation and inst.explanation not in explanations:
@@ -72,9 +76,8 @@ def _heading_labels(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) 
     try:
         return HeadingLabels.model_validate(raw.get("heading_labels") or {})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         line = top["heading_labels"].start_mark.line + 1 if "heading_labels" in top else 1
-        raise JuesuanError(f"heading_labels: {problems}", path, line) from None
+        raise JuesuanError(f"heading_labels: {_problems(exc)}", path, line) from None
 
 
 def _check_families(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) -> CheckFamilies:
@@ -83,8 +86,7 @@ def _check_families(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) 
     try:
         fams = CheckFamilies.model_validate(raw.get("check_families") or {})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise JuesuanError(f"check_families: {problems}", path, line) from None
+        raise JuesuanError(f"check_families: {_problems(exc)}", path, line) from None
     field = next(f for f in load_resources()["resources"]["checks"]["fields"] if f["name"] == "family")
     unknown = sorted(set(fams.not_verifying) - set(field["constraints"]["enum"]))
     if unknown:
