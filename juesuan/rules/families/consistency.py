@@ -52,7 +52,7 @@ def label_conflict(ctx: Context, doc: str, p: Params) -> list[Check]:
     by_name: dict[str, list[RF]] = defaultdict(list)
     for f in ctx.find(doc, "function_expenditure"):
         if f.function_name:
-            by_name[f.function_name].append(f)
+            by_name[ctx.heading_labels.normal(f.function_name)].append(f)
     for name, fs in by_name.items():
         first = fs[0]
         for other in fs[1:]:
