@@ -8,6 +8,7 @@ from juesuan.paths import CLASSIFICATION_CSV
 
 LEVELS = ("类", "款", "项")
 LEVEL_DIGITS = {"类": 3, "款": 5, "项": 7}   # a code's length says its level
+LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}   # … and back: 5 digits is a 款
 COLUMNS = ("code", "level", "name", "parent_code", "valid_from", "valid_to", "source", "note")
 
 

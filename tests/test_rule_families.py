@@ -40,6 +40,8 @@ def outcomes(checks, rule: str) -> list[str]:
      "unknown metric 'expenditure_projet'"),
     ("    exhaustive: false\n", "    exhaustive: false\n    exhaustve: true\n", "exhaustve"),
     ("family: share\n", "family: shares\n", "unknown rule family 'shares'"),
+    ("informational: [plausibility, text, disclosure]", "informational: [plausibility, texts, disclosure]",
+     "unknown check family texts"),
 ])
 def test_a_misspelt_rule_stops_at_its_line(tmp_path: Path, old: str, new: str, message: str) -> None:
     text = RULES_YML.read_text(encoding="utf-8")
@@ -52,6 +54,19 @@ def test_a_misspelt_rule_stops_at_its_line(tmp_path: Path, old: str, new: str, m
     with pytest.raises(JuesuanError, match=re.escape(message)) as err:
         load_rules(bad)
     assert err.value.line is not None and abs(err.value.line - line) <= 4   # the instance's first line
+
+
+def test_one_list_of_informational_families_feeds_the_gx_suite_and_the_bench() -> None:
+    from juesuan.bench.rules import NOT_VERIFYING
+    from juesuan.rules.gx_suites import integrity_suite
+
+    fams = load_rules().check_families
+    gx = " ".join(e["kwargs"]["unexpected_rows_query"] for e in integrity_suite()["expectations"])
+    assert "family = 'parts_sum'" in gx and "family = 'classification'" in gx
+    for fam in fams.informational:
+        assert f"family = '{fam}'" not in gx          # never errors: no integrity expectation
+        assert fam in NOT_VERIFYING
+    assert "classification" in NOT_VERIFYING and "parts_sum" not in NOT_VERIFYING
 
 
 def test_every_family_is_used_by_some_rule() -> None:

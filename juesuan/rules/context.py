@@ -17,6 +17,7 @@ from juesuan.extract.text import normalise
 from juesuan.lines import LineIndex
 from juesuan.model import Fact
 from juesuan.rules.checks import RF
+from juesuan.rules.labels import HeadingLabels
 
 
 @dataclass
@@ -48,6 +49,23 @@ class Document:
         return self.text[start:end]
 
 
+def _refine(groups: Iterable[list[RF]]) -> None:
+    """A figure stated twice is known to the precision of its more precise statement (7822.5 on one line and
+    7822.51 on another: 7822.51 ± 0.005), so sums and shares test it at that precision. Only statements on
+    different lines that agree within rounding narrow each other; contradicting ones are same_figure_twice's."""
+    for fs in groups:
+        if len(fs) < 2:
+            continue
+        for f in fs:
+            iv = f.interval
+            assert iv is not None
+            for other in sorted(fs, key=lambda o: -o.decimals):
+                narrower = iv.intersect(other.interval) if other.line != f.line and other.interval else None
+                if narrower is not None and other.unit == f.unit:
+                    iv = narrower
+            f.refined = iv if iv != f.interval else None
+
+
 class Context:
     """Everything a rule may read: facts by (doc, metric, measure), documents, classification."""
 
@@ -65,10 +83,35 @@ class Context:
             fs.sort(key=lambda x: x.value_start)
             for rf in fs:
                 self.by_key[(rf.doc_id, rf.metric, rf.measure)].append(rf)
+        self.heading_labels = HeadingLabels()
         self.by_entity_year = {(d.entity_id, d.fiscal_year): d.doc_id for d in self.documents.values()}
         self.classification_by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
         for row in classification:
             self.classification_by_code[row["code"]].append(row)
+
+    def use_heading_labels(self, labels: HeadingLabels) -> None:
+        """Read heading names as `labels` says (卫生健康 and 卫生健康支出 name one heading), and narrow every
+        figure stated twice to what both statements allow."""
+        self.heading_labels = labels
+        for doc in self.by_doc:
+            _refine(self.restatements(doc).values())
+
+    def restatement_key(self, f: RF) -> tuple[object, ...] | None:
+        """Statements of one figure share this key (metric, measure, heading, base, year); None for a figure
+        that cannot be restated (no unit, or a heading nobody could name)."""
+        if f.interval is None or (f.metric == "function_expenditure" and not (f.function_code or f.function_name)):
+            return None
+        name = self.heading_labels.normal(f.function_name)
+        return (f.metric, f.measure, f.function_code, name, f.base_metric, f.compared_year)
+
+    def restatements(self, doc: str) -> dict[tuple[object, ...], list[RF]]:
+        """The document's figures grouped by what they state, in document order."""
+        groups: dict[tuple[object, ...], list[RF]] = defaultdict(list)
+        for f in self.facts(doc):
+            key = self.restatement_key(f)
+            if key is not None:
+                groups[key].append(f)
+        return groups
 
     def find(self, doc: str, metric: str, measure: str = "amount", *, line: int | None = None,
              section: str | None = None, code: str | None = None) -> list[RF]:

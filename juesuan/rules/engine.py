@@ -29,6 +29,7 @@ def run_context(ctx: Context, rules: RuleSet, only: Collection[str] | None = Non
     """Every instance on every document of `ctx`, or on the documents `only` names: a
     build that streams documents gives the context one document and the others of its
     body (the year-on-year rules read those) and checks that one document only."""
+    ctx.use_heading_labels(rules.heading_labels)
     checks: list[Check] = []
     seen: set[str] = set()
     for doc in sorted(ctx.documents if only is None else only):

@@ -94,11 +94,16 @@ def group(checks: list[Check]) -> list[list[Check]]:
     for c in flagged:
         error = severity_of(c) == "error"
         tested = _number(c.facts[0]) if c.facts else ""
-        own = ([f"cause:{c.doc_id}:{c.cause}"] if c.cause else []) + ([f"{c.rule}:{tested}"] if tested else [])
+        # a restatement tests a pair: the first statement compared with a second and a third is two questions
+        pair = "~".join(_number(f) for f in c.facts[:2]) if c.family == "restated" else tested
+        own = ([f"cause:{c.doc_id}:{c.cause}"] if c.cause else []) + ([f"{c.rule}:{pair}"] if pair else [])
         lookup = list(own) if error or c.cause else []
-        if error and c.family == "restated":
-            lookup += [_number(f) for f in c.facts]
         hit = next((owner[k] for k in lookup if k in owner), None)
+        if hit is None and error and c.family == "restated":
+            # a restatement joins the check that tests one of its numbers only when that check's gap is the
+            # restatement's own: one wrong figure, two symptoms; another gap there is another error
+            hit = next((owner[k] for k in (_number(f) for f in c.facts)
+                        if k in owner and same_gap(groups[owner[k]][0], c)), None)
         if hit is None:
             hit = len(groups)
             groups.append([])
@@ -106,6 +111,15 @@ def group(checks: list[Check]) -> list[list[Check]]:
         for k in own + ([tested] if tested and error and c.family != "restated" else []):
             owner.setdefault(k, hit)
     return groups
+
+
+def same_gap(a: Check, b: Check) -> bool:
+    """The two checks differ by the same amount (either sign), within their rounding tolerances;
+    true where either has no difference to compare (a classification or text check)."""
+    if a.difference is None or b.difference is None:
+        return True
+    slack = (a.tolerance or 0) + (b.tolerance or 0)
+    return abs(abs(a.difference) - abs(b.difference)) <= slack
 
 
 def _quotes(c: Check) -> str:

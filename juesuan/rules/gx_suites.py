@@ -25,15 +25,18 @@ from typing import Any
 
 from juesuan.csvio import atomic_write
 from juesuan.paths import BUILD, ROOT
+from juesuan.rules.loader import load_rules
 from juesuan.schema import load_resources
 
 EXPECTATIONS = ROOT / "expectations"
 
 
 def families() -> list[str]:
-    """Rule families whose failures can be errors: the checks schema's enum, less the warnings- and info-only ones."""
+    """Rule families whose failures can be errors: the checks schema's enum, less the informational ones
+    of rules.yml's `check_families`."""
     field = next(f for f in load_resources()["resources"]["checks"]["fields"] if f["name"] == "family")
-    return [f for f in field["constraints"]["enum"] if f not in ("plausibility", "text", "disclosure")]
+    informational = load_rules().check_families.informational
+    return [f for f in field["constraints"]["enum"] if f not in informational]
 
 
 UNEXPLAINED_SQL = (

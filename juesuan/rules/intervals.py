@@ -48,6 +48,11 @@ class Interval:
     def meets(self, other: Interval) -> bool:
         return self.lo <= other.hi and other.lo <= self.hi
 
+    def intersect(self, other: Interval) -> Interval | None:
+        """What both statements allow; None where they contradict each other."""
+        lo, hi = max(self.lo, other.lo), min(self.hi, other.hi)
+        return Interval(lo, hi) if lo <= hi else None
+
     @property
     def half_width(self) -> Decimal:
         return (self.hi - self.lo) / 2

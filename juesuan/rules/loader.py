@@ -6,6 +6,7 @@ the modules that register into it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -14,9 +15,16 @@ import juesuan.rules.families  # noqa: F401  (registers every family)
 from juesuan.csvio import read_csv
 from juesuan.errors import JuesuanError
 from juesuan.paths import METRICS_CSV
-from juesuan.rules.registry import FAMILIES, Params, RuleSet
+from juesuan.rules.labels import HeadingLabels
+from juesuan.rules.registry import FAMILIES, CheckFamilies, Params, RuleSet
+from juesuan.schema import load_resources
 
 RULES_YML = Path(__file__).with_name("rules.yml")
+
+
+def _problems(exc: ValidationError) -> str:
+    """pydantic's errors as `key.path: message; …` for a file:line message."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
 
 
 def metric_vocabulary(path: Path = METRICS_CSV) -> set[str]:
@@ -34,7 +42,7 @@ def load_rules(path: Path = RULES_YML, metrics: set[str] | None = None) -> RuleS
         raise JuesuanError(f"invalid YAML: {exc}", path, mark.line + 1 if mark else None) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise JuesuanError("expected a mapping with a `rules:` list", path, 1)
-    unknown_top = sorted(set(raw) - {"rules", "explanations", "settings"})
+    unknown_top = sorted(set(raw) - {"rules", "explanations", "settings", "check_families", "heading_labels"})
     if unknown_top:
         raise JuesuanError(f"unknown top-level key(s): {', '.join(unknown_top)}", path, 1)
     assert root is not None
@@ -53,12 +61,34 @@ def load_rules(path: Path = RULES_YML, metrics: set[str] | None = None) -> RuleS
         try:
             inst = fam.params.model_validate(item, context={"metrics": vocabulary})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise JuesuanError(f"rule {item.get('rule')}: {problems}", path, line) from None
+            raise JuesuanError(f"rule {item.get('rule')}: {_problems(exc)}", path, line) from None
         if inst.rule in seen:
             raise JuesuanError(f"rule {inst.rule} defined twice (first at line {seen[inst.rule]})", path, line)
         if inst.explanation and inst.explanation not in explanations:
             raise JuesuanError(f"rule {inst.rule}: no explanation template '{inst.explanation}'", path, line)
         seen[inst.rule] = line
         instances.append(inst)
-    return RuleSet(instances, explanations, raw.get("settings") or {})
+    return RuleSet(instances, explanations, raw.get("settings") or {}, _check_families(raw, top, path),
+                   _heading_labels(raw, top, path))
+
+
+def _heading_labels(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) -> HeadingLabels:
+    try:
+        return HeadingLabels.model_validate(raw.get("heading_labels") or {})
+    except ValidationError as exc:
+        line = top["heading_labels"].start_mark.line + 1 if "heading_labels" in top else 1
+        raise JuesuanError(f"heading_labels: {_problems(exc)}", path, line) from None
+
+
+def _check_families(raw: dict[str, Any], top: dict[str, yaml.Node], path: Path) -> CheckFamilies:
+    """The `check_families:` block, its names checked against the checks table's family enum."""
+    line = top["check_families"].start_mark.line + 1 if "check_families" in top else 1
+    try:
+        fams = CheckFamilies.model_validate(raw.get("check_families") or {})
+    except ValidationError as exc:
+        raise JuesuanError(f"check_families: {_problems(exc)}", path, line) from None
+    field = next(f for f in load_resources()["resources"]["checks"]["fields"] if f["name"] == "family")
+    unknown = sorted(set(fams.not_verifying) - set(field["constraints"]["enum"]))
+    if unknown:
+        raise JuesuanError(f"check_families: unknown check family {', '.join(unknown)} (not in the checks schema)", path, line)
+    return fams

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 from juesuan.paths import METRICS_CSV
 from juesuan.rules.checks import Check
 from juesuan.rules.context import Context
+from juesuan.rules.labels import HeadingLabels
 
 
 def _known_metric(value: str, info: ValidationInfo) -> str:
@@ -64,8 +65,23 @@ def family(name: str, params: type[P]) -> Callable[[Callable[[Context, str, P], 
     return deco
 
 
+class CheckFamilies(BaseModel):
+    """The families of checks whose failures are not errors, or are not about a figure's value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    informational: list[str]
+    about_labels: list[str]
+
+    @property
+    def not_verifying(self) -> list[str]:
+        """Families that verify no figure's value: an injected wrong figure is not 'checked' by them."""
+        return [*self.informational, *self.about_labels]
+
+
 @dataclass(frozen=True)
 class RuleSet:
     instances: list[Params]
     explanations: dict[str, dict[str, str]]
     settings: dict[str, Any]
+    check_families: CheckFamilies
+    heading_labels: HeadingLabels

@@ -25,6 +25,9 @@ class SumParams(Params):
     exhaustive: bool = True
     #: parts a document leaves out when they are zero (经营支出, 对附属单位补助支出): their absence is no gap
     optional: list[Metric] = []
+    #: a part the document names by a narrower label (公务用车运行维护费 for 公务用车购置及运行维护费) when
+    #: the part's own label is absent
+    aliases: dict[Metric, list[Metric]] = {}
 
 
 def _as_printed_in(p: RF, unit: str) -> Interval:
@@ -75,16 +78,25 @@ def sum_check(doc: str, rule: str, family_name: str, total: RF, parts: list[RF],
 
 @family("parts_sum", SumParams)
 def parts_sum(ctx: Context, doc: str, p: SumParams) -> list[Check]:
-    """Each part as stated after the total: on its line, else in its section."""
+    """Each part as stated after the total: on its line, else in its section, else in the subsections of
+    the section above it (（一）总体情况 states the 三公 total, （二）具体情况 its parts)."""
     out: list[Check] = []
     for tm in p.total:
         for total in ctx.find(doc, tm):
             parts = []
+            # only from a bracketed subsection （一） into its siblings under the same numbered section
+            head, _, last = total.section.rpartition("/")
+            parent = head + "/" if head and last[:1] in "(（" else None
             for pm in p.parts:
-                for scope in ({"line": total.line}, {"section": total.section}):
-                    cands = [x for x in ctx.find(doc, pm, p.measure, **scope) if x.value_start >= total.value_start]
+                for scope in ("line", "section", "parent"):
+                    if scope == "parent" and parent is None:
+                        break
+                    cands = [x for m in (pm, *p.aliases.get(pm, ())) for x in ctx.find(doc, m, p.measure)
+                             if x.value_start >= total.value_start
+                             and (x.line == total.line if scope == "line" else x.section == total.section
+                                  if scope == "section" else x.section.startswith(parent or ""))]
                     if cands:
-                        parts.append(cands[0])
+                        parts.append(min(cands, key=lambda x: (x.metric != pm, x.value_start)))
                         break
             if parts:
                 expected = len([m for m in p.parts if m not in p.optional]) + len([x for x in parts if x.metric in p.optional])
@@ -168,10 +180,12 @@ def identity(ctx: Context, doc: str, p: IdentityParams) -> list[Check]:
     diff = exact - lhs.comparable
     if s.meets(lhs.iv):
         outcome = "pass" if diff == 0 else "pass_within_rounding"
-    elif missing:
-        outcome = "incomplete"   # an unstated carry-over could close the gap
+    elif missing and s.hi < lhs.iv.lo:
+        outcome = "incomplete"   # an unstated carry-over could close the gap …
+    elif missing and any(t.startswith("-") and t[1:] in missing for t in p.rhs):
+        outcome = "incomplete"   # … and so could an unstated term that is subtracted
     else:
-        outcome = "fail"
+        outcome = "fail"         # nothing unstated can close it: a carry-over is never negative
     expr = " ".join(("+ " if sign > 0 else "− ") + f"{f.metric} {f.in_wan}" for sign, f in terms).removeprefix("+ ")
     detail = f"{expr} vs {lhs.metric} {lhs.in_wan}" + (f" ({', '.join(missing)} not stated)" if missing else "")
     return [Check(doc, p.rule, "identity", label(lhs), outcome, q(exact), q(lhs.comparable), q(diff),
@@ -197,7 +211,9 @@ def same_scope(ctx: Context, doc: str, p: SameScopeParams) -> list[Check]:
         if a is None or b is None:
             continue
         out.append(Check(doc, p.rule, "identity", f"{a.metric}~{b.metric}@{a.value_start}", agree(a, b), q(a.comparable),
-                         q(b.comparable), q(a.comparable - b.comparable), q(a.iv.half_width + b.iv.half_width), [a, b, wa, wb],
+                         q(b.comparable), q(a.comparable - b.comparable), q(a.half_width + b.half_width), [a, b, wa, wb],
                          f"all income is {p.when[0]} ({wa.in_wan} = {wb.in_wan}), so {a.metric} {a.in_wan} "
-                         f"must equal {b.metric} {b.in_wan}", p.severity, unit="万元"))
+                         f"must equal {b.metric} {b.in_wan}", p.severity, unit="万元",
+                         # one printed number read under two metrics (收、支总计349.88) fails two pairs: one finding
+                         cause=f"scope:{b.value_start}"))
     return out

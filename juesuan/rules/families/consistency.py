@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from juesuan.classification import LEVEL_DIGITS
+from juesuan.classification import LEVEL_OF_DIGITS
 from juesuan.rules.checks import RF, Check, agree, label, q, unit_of
 from juesuan.rules.context import Context
 from juesuan.rules.families.text import span_fact
@@ -19,26 +19,27 @@ def _valid_in(rows: list[dict[str, str]], year: int) -> list[dict[str, str]]:
     return [r for r in rows if int(r["valid_from"]) <= year and (not r["valid_to"] or year <= int(r["valid_to"]))]
 
 
-@family("same_figure_twice", Params)
-def same_figure_twice(ctx: Context, doc: str, p: Params) -> list[Check]:
+class SameFigureParams(Params):
+    #: metrics stated twice on one line that are still one figure: 收入总计 … 支出总计 (the two sides of a
+    #: balanced statement) — elsewhere one sentence naming a metric twice with two values names two things
+    same_line_too: list[Metric] = []
+
+
+@family("same_figure_twice", SameFigureParams)
+def same_figure_twice(ctx: Context, doc: str, p: SameFigureParams) -> list[Check]:
     """A figure (metric, measure, heading, base, year) stated twice must agree within rounding."""
     out: list[Check] = []
-    groups: dict[tuple[object, ...], list[RF]] = defaultdict(list)
-    for f in ctx.facts(doc):
-        if f.interval is None or (f.metric == "function_expenditure" and not (f.function_code or f.function_name)):
-            continue    # a heading nobody could name is no figure that could be restated
-        groups[(f.metric, f.measure, f.function_code, f.function_name, f.base_metric, f.compared_year)].append(f)
-    for fs in groups.values():
+    for fs in ctx.restatements(doc).values():
         first = fs[0]
         for other in fs[1:]:
-            if other.line == first.line:
-                continue    # one sentence naming a metric twice with two values names two things
+            if other.line == first.line and not (first.metric in p.same_line_too and first.measure == "amount"):
+                continue
             diff = other.comparable - first.comparable
             out.append(Check(doc, p.rule, "restated",
                              f"{first.metric}:{first.measure}{'(' + first.function_code + ')' if first.function_code else ''}"
                              f"@{first.value_start}~{other.value_start}",
                              agree(first, other), q(first.comparable), q(other.comparable), q(diff),
-                             q(first.iv.half_width + other.iv.half_width), [first, other],
+                             q(first.half_width + other.half_width), [first, other],
                              f"{first.in_wan} on line {first.line}, {other.in_wan} on line {other.line}", p.severity,
                              unit=unit_of(first)))
     return out
@@ -51,7 +52,7 @@ def label_conflict(ctx: Context, doc: str, p: Params) -> list[Check]:
     by_name: dict[str, list[RF]] = defaultdict(list)
     for f in ctx.find(doc, "function_expenditure"):
         if f.function_name:
-            by_name[f.function_name].append(f)
+            by_name[ctx.heading_labels.normal(f.function_name)].append(f)
     for name, fs in by_name.items():
         first = fs[0]
         for other in fs[1:]:
@@ -65,7 +66,7 @@ def label_conflict(ctx: Context, doc: str, p: Params) -> list[Check]:
             if outcome == "fail":
                 out.append(Check(doc, p.rule, "restated", f"{name}@{first.value_start}~{other.value_start}", outcome,
                                  q(first.comparable), q(other.comparable), q(other.comparable - first.comparable),
-                                 q(first.iv.half_width + other.iv.half_width), [first, other],
+                                 q(first.half_width + other.half_width), [first, other],
                                  f"'{name}' is {first.in_wan} on line {first.line} and {other.in_wan} on line {other.line}",
                                  p.severity, unit="万元"))
     return out
@@ -175,7 +176,7 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
         detail = (f"{f.function_code} is named '{f.function_name}'; valid in {year}: "
                   f"{' / '.join(sorted(r['name'] for r in valid)) or 'none'}")
         if other_level:
-            names = {LEVEL_DIGITS_INV.get(n, str(n)) for n in levels}
+            names = {LEVEL_OF_DIGITS.get(n, str(n)) for n in levels}
             detail += f"; '{f.function_name}' is a heading of level {'/'.join(sorted(names))}, the code is a {f.function_level or '?'} code"
         out.append(Check(doc, "code_level_mismatch" if other_level else "code_name_matches_year", "classification",
                          f"{f.function_code}:{f.function_name}", "pass" if f.function_name in ok else "fail",
@@ -187,9 +188,6 @@ def classification(ctx: Context, doc: str, p: Params) -> list[Check]:
                              detail=f"code {code} is used for {' and '.join(sorted(names))}", severity=p.severity,
                              cause=f"code:{code}"))
     return out
-
-
-LEVEL_DIGITS_INV = {n: level for level, n in LEVEL_DIGITS.items()}
 
 
 class HeadingCodeParams(Params):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict
+
 from juesuan.rules.checks import RF, Check, compare, fmt, label, q, rounds_to, unit_of
 from juesuan.rules.context import Context
 from juesuan.rules.intervals import Interval, zero
@@ -45,23 +47,49 @@ def share(ctx: Context, doc: str, p: Params) -> list[Check]:
     return out
 
 
-@family("shares_sum_to_100", Params)
-def shares_sum_to_100(ctx: Context, doc: str, p: Params) -> list[Check]:
-    """The shares of one breakdown (one line, one base) add up to 100%; fewer is incomplete."""
+class Breakdown(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: the parts that make the whole: with all of them stated, their shares must make 100%
+    parts: list[Metric]
+    #: parts a document leaves out when they are zero
+    optional: list[Metric] = []
+
+
+class SharesSumParams(Params):
+    #: named breakdowns whose shares are compared together; function headings group by metric and level
+    breakdowns: dict[str, Breakdown] = {}
+
+
+def _breakdown_of(s: RF, breakdowns: dict[str, Breakdown]) -> str:
+    """Which breakdown a share belongs to: two shares of one base add up only when they are parts of one whole
+    (项目支出 and a heading inside it, both of 总支出, are not)."""
+    for name, b in breakdowns.items():
+        if s.metric in b.parts or s.metric in b.optional:
+            return name
+    return f"{s.metric}:{len(s.function_code)}"
+
+
+@family("shares_sum_to_100", SharesSumParams)
+def shares_sum_to_100(ctx: Context, doc: str, p: SharesSumParams) -> list[Check]:
+    """The shares of one breakdown (one line, one base) add up to 100%. Fewer is incomplete, unless
+    every part of a named breakdown has its share: then a shortfall is an error too."""
     out: list[Check] = []
-    groups: dict[tuple[int, str], list[RF]] = defaultdict(list)
+    groups: dict[tuple[int, str, str], list[RF]] = defaultdict(list)
     for s in ctx.facts(doc):
         if s.measure == "share_pct" and s.base_metric:
-            groups[(s.line, s.base_metric)].append(s)
-    for (line, base), members in groups.items():
+            groups[(s.line, s.base_metric, _breakdown_of(s, p.breakdowns))].append(s)
+    for (line, base, name), members in groups.items():
         if len(members) < 2:
             continue
         total = sum((Interval.printed(m.value, m.decimals) for m in members), zero())
         exact = sum((m.value for m in members), Decimal(0))
         outcome = compare(total, Interval.exact(Decimal(100)), exact == 100)
-        if outcome == "fail" and total.hi < 100:
+        b = p.breakdowns.get(name)
+        complete = b is not None and set(b.parts) <= {m.metric for m in members}
+        if outcome == "fail" and total.hi < 100 and not complete:
             outcome = "incomplete"  # shares of only some parts
-        out.append(Check(doc, p.rule, "ratio", f"{base}@line{line}", outcome, q(exact), Decimal(100), q(exact - 100),
+        key = f"{base}@line{line}" + (f":{name}" if name in p.breakdowns else "")
+        out.append(Check(doc, p.rule, "ratio", key, outcome, q(exact), Decimal(100), q(exact - 100),
                          q(total.half_width), members, f"{len(members)} shares of {base}: "
                          + " + ".join(f"{m.value}%" for m in members), p.severity, unit="%",
                          values={"remainder": fmt(q(100 - exact))}))

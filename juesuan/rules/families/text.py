@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from pydantic import field_validator
 
+from juesuan.extract.lexicon import default_lexicon
 from juesuan.model import Fact
 from juesuan.rules.checks import RF, Check, fmt, money_factors, q
 from juesuan.rules.context import Context, Document
@@ -159,6 +160,78 @@ def text_pattern(ctx: Context, doc: str, p: PatternParams) -> list[Check]:
     return out
 
 
+class TypoParams(Params):
+    #: a mis-typed word of the genre → the word meant (负贵 → 负责): shape- or input-method slips
+    words: dict[str, str]
+
+
+@family("typos", TypoParams)
+def typos(ctx: Context, doc: str, p: TypoParams) -> list[Check]:
+    """Words of the genre's vocabulary printed with a mis-typed character: information for the reader, never
+    corrected in place (the quote keeps what was printed)."""
+    d = ctx.documents[doc]
+    out: list[Check] = []
+    if not p.words:
+        return out
+    for m in re.finditer("|".join(re.escape(w) for w in sorted(p.words, key=len, reverse=True)), d.norm):
+        found = d.text[m.start():m.end()]
+        meant = p.words[m.group(0)]
+        line = d.line_of(m.start())
+        line_end = d.starts[line] - 1 if line < len(d.starts) else len(d.text)
+        lo, hi = max(d.starts[line - 1], m.start() - 8), min(line_end, m.end() + 8)   # the quote stays on its line
+        f = span_fact(d, lo, hi, m.start(), m.end())
+        out.append(Check(doc, p.rule, "text", f"{m.start()}", "warning", facts=[f], severity=p.severity,
+                         detail=f"'{found}' is probably a slip for '{meant}': '{d.text[lo:hi].strip()}'",
+                         values={"what_zh": f"疑似错别字，应为“{meant}”", "found": found}))
+    return out
+
+
+class ListedItemParams(Params):
+    #: one item of a numbered list of projects; groups `name` and `rest` (the item's text after its name)
+    item: str
+    #: an amount, searched in the item's first clause
+    amount: str
+    #: how many items of the same list must print an amount before a missing one is remarkable
+    min_with_amount: int = 2
+
+    _check = field_validator("item", "amount")(_regex)
+
+
+@family("listed_without_amount", ListedItemParams)
+def listed_without_amount(ctx: Context, doc: str, p: ListedItemParams) -> list[Check]:
+    """`4. 城乡居民保险档案资料整理工作经费，用于…` in a numbered list whose other projects print their amounts
+    (`1. 党建工作经费3万元，…`): the reader cannot tell what this one cost. Information, not an error."""
+    d = ctx.documents[doc]
+    item_re, amount_re = re.compile(p.item), re.compile(p.amount)
+    out: list[Check] = []
+    run: list[tuple[int, re.Match[str], bool]] = []
+
+    def close() -> None:
+        with_amount = sum(1 for _, _, has in run if has)
+        if with_amount >= p.min_with_amount:
+            for line, m, has in run:
+                if not has:
+                    f = span_fact(d, m.start(), m.end("name"), m.start("name"), m.end("name"))
+                    out.append(Check(doc, p.rule, "text", f"{m.start('name')}", "warning", facts=[f], severity=p.severity,
+                                     detail=f"item '{m.group('name')}' on line {line} has no amount, while {with_amount} "
+                                            f"items of its list have one",
+                                     values={"what_zh": "所列项目未注明金额", "found": d.text[m.start("name"):m.end("name")]}))
+        run.clear()
+
+    for line in range(1, len(d.starts) + 1):
+        start = d.starts[line - 1]
+        end = d.starts[line] - 1 if line < len(d.starts) else len(d.norm)
+        m = item_re.match(d.norm, start, end)
+        if m is None:
+            if d.norm[start:end].strip():
+                close()      # a line of prose ends the list; blank lines do not
+            continue
+        first_clause = re.split(r"[，,。；;]", m.group("rest"), maxsplit=1)[0]
+        run.append((line, m, bool(amount_re.search(first_clause))))
+    close()
+    return out
+
+
 class DateParams(Params):
     pattern: str          # groups y, m, d (d optional)
     #: how many years after the fiscal year a date may be (the report is written the year after)
@@ -249,6 +322,9 @@ class LabelledParams(Params):
     parts: list[str]
     #: how far after the total its parts may stand (characters)
     window: int = 80
+    #: the labels partition the total (全额/差额/自收自支: every post is funded one way), so a label the
+    #: document leaves out has none and a shortfall is an error, not an unitemised remainder
+    exhaustive: bool = False
 
 
 @family("labelled_breakdown", LabelledParams)
@@ -268,7 +344,7 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
             continue
         total_f = span_fact(d, m.start(), m.end(), m.start("total"), m.end("total"), unit=unit)
         outcome, exact, diff, _ = added_up(total_f, found)
-        if outcome == "fail" and diff < 0 and len(found) < len(p.parts):
+        if outcome == "fail" and diff < 0 and len(found) < len(p.parts) and not p.exhaustive:
             outcome = "incomplete"    # a part the document does not name may hold the rest
         out.append(Check(doc, p.rule, "parts_sum", f"{total_f.value_start}", outcome, exact, total_f.value, diff, Decimal(0),
                          [total_f, *found], " + ".join(f"{x.quote}" for x in found) + f" = {exact}{unit} vs {total_f.quote}",
@@ -279,10 +355,21 @@ def labelled_breakdown(ctx: Context, doc: str, p: LabelledParams) -> list[Check]
 class TextShareParams(Params):
     #: an amount and its share of a named base; groups `amount`, `base`, `pct`
     pattern: str
-    #: base label as printed → the metric whose stated amount it is
-    bases: dict[str, Metric]
+    #: the totals whose shares this rule tests (the base label as printed is read by the lexicon's terms
+    #: and share_bases: 占总支出 is a share of expenditure_total)
+    base_metrics: list[Metric]
 
     _check = field_validator("pattern")(_regex)
+
+
+def base_metric(label: str) -> str | None:
+    """The metric a share's base label names, as the extractor reads it: the lexicon's share_bases
+    (总支出 as a base is this year's spending), else its term when the term names one metric."""
+    lex = default_lexicon()
+    if label in lex.share_bases:
+        return lex.share_bases[label]
+    metrics = lex.terms.get(label) or ()
+    return metrics[0] if len(metrics) == 1 else None
 
 
 @family("text_share", TextShareParams)
@@ -292,8 +379,8 @@ def text_share(ctx: Context, doc: str, p: TextShareParams) -> list[Check]:
     d = ctx.documents[doc]
     out: list[Check] = []
     for m in re.finditer(p.pattern, d.norm):
-        metric = p.bases.get(m.group("base"))
-        if metric is None:
+        metric = base_metric(m.group("base"))
+        if metric not in p.base_metrics:
             continue
         amount = span_fact(d, m.start(), m.end(), m.start("amount"), m.end("amount"), unit="万元")
         pct = span_fact(d, m.start(), m.end(), m.start("pct"), m.end("pct"), unit="%")
