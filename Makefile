@@ -81,8 +81,9 @@ serve-args:  ## print the arguments `make serve` passes to datasette (the soak a
 	@echo $(SERVE_ARGS)
 
 # 6b. soak: the real server on a free loopback port, driven for a bounded time (pages, searches,
-#     canned queries, a 404 flood at concurrency 1/8/32); prints req/s, p50/p99, errors, peak RSS.
-#     SOAK_ARGS='--db path/to/other.db --seconds 5' runs it on another database.
+#     canned queries, a 404 flood at concurrency 1/8/32), with the response cache off then on;
+#     prints req/s, p50/p99, errors, peak RSS, the CPU of server and load generators, a verdict.
+#     SOAK_ARGS='--db path/to/other.db --seconds 5 --cache off' runs it on another database, one mode.
 soak: databases dist  ## drive the real server for a bounded time and print req/s, latency, errors and peak RSS
 	PYTHONPATH=. $(PY) scripts/soak.py $(SOAK_ARGS)
 
