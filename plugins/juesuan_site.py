@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.version import __version__
 from datasette.utils import tilde_decode, to_css_class
 from datasette.utils.asgi import NotFound, Response
+from datasette.version import __version__
 from markupsafe import Markup, escape
 
 ROOT = Path(__file__).resolve().parent.parent
