@@ -280,7 +280,11 @@ class FloodRow:
 
     @property
     def drop(self) -> float:
-        return 1 - self.mix_rps_beside / self.mix_rps if self.mix_rps else float("nan")
+        """The median over the pairs of each pair's drop: the two phases of a pair run back to
+        back, so they share the machine's other load (a ratio of medians would not)."""
+        drops = [1 - self._rate(b, False) / self._rate(a, False)
+                 for a, b in zip(self.alone, self.both, strict=True) if self._rate(a, False)]
+        return statistics.median(drops) if drops else float("nan")
 
     def flood_cpu_share(self, cost_404_ms: float) -> float:
         """The flood's requests times their CPU cost alone, over the server's CPU beside it."""
@@ -336,7 +340,8 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
                   log: Path) -> list[tuple[str, bool]]:
     """Print the figures; returns each target with whether it is met."""
     cost_404 = statistics.fmean(_cpu_ms(ph) for ph in singles if ph.title.startswith("404"))
-    print(f"\n## summary (medians over the pairs of phases; the flood's CPU share: its requests x their CPU "
+    print("\n## summary (medians over the pairs of phases, drop: the median of each pair's;"
+          f" the flood's CPU share: its requests x their CPU "
           f"cost alone, {cost_404:.1f} ms, / server CPU)")
     print(f"  {'concurrency':>11} {'mix req/s':>10} {'beside flood':>13} {'drop':>7} {'404 req/s':>10} "
           f"{'mix CPU ms/req':>15} {'flood CPU share':>16}")
@@ -389,7 +394,7 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
 
 
 def soak(db: Path, metadata: Path | None, dist: Path | None, seconds: float, per_page_seconds: float,
-         max_requests: int, root: Path = ROOT, caches: Sequence[bool] = (False, True), repeats: int = 2) -> int:
+         max_requests: int, root: Path = ROOT, caches: Sequence[bool] = (False, True), repeats: int = 3) -> int:
     """Start the server once per response-cache mode (off: every request computed; on: as
     served), run every phase, print the figures and the verdict; 0 unless it cannot start."""
     normal = endpoints(db)
@@ -427,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--per-page-seconds", type=float, default=1.5, help="length of each single-page phase")
     p.add_argument("--max-requests", type=int, default=20_000, help="cap on requests per load process and phase")
     p.add_argument("--root", type=Path, default=ROOT, help="checkout whose Makefile and plugins are served")
-    p.add_argument("--repeats", type=int, default=2, help="pairs of phases (alone, beside the flood) per concurrency")
+    p.add_argument("--repeats", type=int, default=3, help="pairs of phases (alone, beside the flood) per concurrency")
     p.add_argument("--cache", choices=("off", "on", "both"), default="both",
                    help="response cache of the server: off (every request computed), on (as served), or both in turn")
     p.add_argument("--no-cache", action="store_true", help="the same as --cache off")
