@@ -17,8 +17,9 @@ cost) and once with it on (as served), then a verdict per mode.
 On a 2-core machine the load generators take CPU the server would otherwise
 have, so the flood's wall-clock drop mixes two things. Each load process
 reports its own CPU time, and the summary prints who used the cores and the
-server-side drop: the share of the server's CPU beside the flood that did not
-go to the mix (each mix request costed at its CPU alone).
+server-side drop: the server's CPU beside the flood that did not go to the mix
+(each mix request costed at its CPU alone), as a share of the one core the
+server can use.
 
 Load generators run in their own processes (a flood sharing the mix's event
 loop would slow the client, not the server), on a lean h11 client
@@ -298,13 +299,14 @@ class FloodRow:
 
     @property
     def server_side_drop(self) -> float:
-        """What the flood costs the mix on the server alone: the share of the server's
-        CPU beside the flood that did not go to the mix's requests (at their cost
-        alone). A server with no core to spare loses the mix that share of its req/s;
-        the wall-clock drop adds whatever the load generators take from the server."""
+        """What the flood takes from the server itself: its CPU beside the flood, less the
+        mix's requests at their cost alone, per second, as a share of one core (the server
+        is one process running its queries on its own thread: a core is all it can use).
+        A saturated server would lose the mix that share of its req/s; the wall-clock
+        drop adds whatever the load generators and the machine's other work take."""
         def share(ph: Phase) -> float:
             mix = sum(1 for s in ph.samples if s[0] in self.normal) * self.server_mix_ms / 1000
-            return max(0.0, 1 - mix / max(ph.server_cpu, 1e-9))
+            return max(0.0, ph.server_cpu - mix) / ph.seconds
         return statistics.median(share(ph) for ph in self.both)
 
     @property
@@ -355,8 +357,9 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
     for r in rows:
         print(f"  {r.concurrency:11d} {r.server_cores_beside:8.2f} {r.mix_client_cores:11.2f} "
               f"{r.flood_client_cores:13.2f} {100 * r.server_side_drop:16.1f}%")
-    print("  (server-side drop: the share of the server's CPU beside the flood not spent on the mix's requests,\n"
-          "   each costed as alone; what the flood would take from a server with no core to spare)")
+    print("  (server-side drop: the server's CPU beside the flood not spent on the mix's requests (each costed\n"
+          "   as alone), per second, as a share of the one core the server can use: what the flood takes from\n"
+          "   a saturated server)")
     samples = [s for ph in phases for s in ph.samples]
     # the flood's own requests may wait: the server slows a client's errors down on purpose
     slow = [s for s in samples if s[2] > SLOW_S and not s[0].startswith("404")]
@@ -381,7 +384,7 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
     targets = [
         (f"404 flood costs the mix < {TARGET_FLOOD_DROP:.0%} of its req/s: worst {worst_drop:.0%}",
          worst_drop < TARGET_FLOOD_DROP),
-        (f"... of the server's CPU (server-side drop): worst {worst_server:.0%}", worst_server < TARGET_FLOOD_DROP),
+        (f"... of the server's core (server-side drop): worst {worst_server:.0%}", worst_server < TARGET_FLOOD_DROP),
         (f"no page, search or query over {SLOW_S:.0f} s: {len(slow)}", not slow),
         (f"every page p50 <= {TARGET_P50_MS:.0f} ms at concurrency 1"
          + (f" (over: {', '.join(over_p50)})" if over_p50 else ""), not over_p50),
