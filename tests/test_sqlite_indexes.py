@@ -60,3 +60,16 @@ def test_the_planner_has_statistics(served):
     conn, _ = served
     tables = {row[0] for row in conn.execute("select tbl from sqlite_stat1")}
     assert {"facts", "checks", "source_text"} <= tables
+
+
+@pytest.mark.parametrize("term", ["医保", "医疗保障", "医"])
+def test_search_reads_the_bigram_index_not_every_line(served, term):
+    """A search of any length, two characters and one included, is a lookup in the bigram
+    index (a MATCH on the FTS table), never a scan of source_text."""
+    conn, meta = served
+    sql = meta["queries"]["search_sentences"]["sql"]
+    steps = plan(conn, sql, {"q": term})
+    assert any("VIRTUAL TABLE INDEX" in s and ":M" in s for s in steps), steps
+    assert not any(s.startswith("SCAN") and "VIRTUAL TABLE" not in s for s in steps), steps
+    hits = conn.execute(sql, {"q": term}).fetchall()
+    assert hits and all(term in text for _, _, text in hits)
