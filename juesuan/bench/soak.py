@@ -130,11 +130,13 @@ async def _drive(base: str, paths: dict[str, str], concurrency: int, seconds: fl
 
 
 def _load(group: int, base: str, paths: dict[str, str], concurrency: int, seconds: float, max_requests: int,
-          out: mp.Queue[tuple[int, list[Sample], float]]) -> None:
-    """Entry point of a load process: drive, then hand back the samples and the
-    process's own CPU seconds (on two cores a load generator competes with the server)."""
+          out: mp.Queue[tuple[int, list[Sample], float, float]]) -> None:
+    """Entry point of a load process: drive, then hand back the samples, the process's
+    own CPU seconds (on two cores a load generator competes with the server) and how
+    long it drove (its last answer included)."""
+    t0 = time.perf_counter()
     samples = asyncio.run(_drive(base, paths, concurrency, seconds, max_requests))
-    out.put((group, samples, time.process_time()))
+    out.put((group, samples, time.process_time(), time.perf_counter() - t0))
 
 
 @dataclass
@@ -146,7 +148,16 @@ class Phase:
     samples: list[Sample]
     server_cpu: float
     client_cpu: list[float] = field(default_factory=list)  # per load group, in the order given
+    group_seconds: list[float] = field(default_factory=list)  # how long each load group drove
     by_endpoint: dict[str, list[Sample]] = field(default_factory=dict)
+
+    def window(self, flood: bool = False) -> float:
+        """Seconds the mix (or the flood) drove. A rate is counted over its own group's
+        window: the phase lasts until the flood's last answer, which the error tarpit
+        may hold seconds past the deadline while the mix has long stopped."""
+        if not self.group_seconds:
+            return self.seconds
+        return self.group_seconds[1 if flood and len(self.group_seconds) > 1 else 0]
 
     def __post_init__(self) -> None:
         for s in self.samples:
@@ -184,7 +195,7 @@ def run_phase(server: Server, title: str, groups: Sequence[tuple[dict[str, str],
     """Run load groups (paths, concurrency) side by side, each in its own process."""
     proc = psutil.Process(server.pid)
     ctx = mp.get_context("fork")
-    queue: mp.Queue[tuple[int, list[Sample], float]] = ctx.Queue()
+    queue: mp.Queue[tuple[int, list[Sample], float, float]] = ctx.Queue()
     cpu0 = sum(proc.cpu_times()[:2])
     t0 = time.perf_counter()
     workers = [ctx.Process(target=_load, args=(i, server.base, paths, c, seconds, max_requests, queue))
@@ -193,14 +204,16 @@ def run_phase(server: Server, title: str, groups: Sequence[tuple[dict[str, str],
         w.start()
     samples: list[Sample] = []
     client_cpu = [0.0] * len(groups)
+    group_seconds = [0.0] * len(groups)
     for _ in workers:
-        group, got, cpu = queue.get(timeout=seconds + 120)
+        group, got, cpu, drove = queue.get(timeout=seconds + 120)
         samples += got
         client_cpu[group] = cpu
+        group_seconds[group] = drove
     for w in workers:
         w.join(timeout=30)
     elapsed = time.perf_counter() - t0
-    return Phase(title, elapsed, samples, sum(proc.cpu_times()[:2]) - cpu0, client_cpu)
+    return Phase(title, elapsed, samples, sum(proc.cpu_times()[:2]) - cpu0, client_cpu, group_seconds)
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -213,8 +226,9 @@ def _ms(values: list[float], q: float) -> float:
 
 
 def print_phase(phase: Phase, names: Sequence[str]) -> None:
-    print(f"\n## {phase.title}  ({phase.seconds:.1f} s, {len(phase.samples)} requests, "
-          f"server CPU {phase.server_cpu:.2f} s)")
+    windows = ", ".join(f"{label} drove {w:.1f} s" for label, w in zip(("mix", "flood"), phase.group_seconds, strict=False))
+    print(f"\n## {phase.title}  ({phase.seconds:.1f} s{'; ' + windows if len(phase.group_seconds) > 1 else ''}, "
+          f"{len(phase.samples)} requests, server CPU {phase.server_cpu:.2f} s)")
     print(f"  {'endpoint':36} {'n':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
     for name in names:
         rows = phase.by_endpoint.get(name, [])
@@ -223,7 +237,7 @@ def print_phase(phase: Phase, names: Sequence[str]) -> None:
         lat = sorted(s[2] for s in rows)
         errors = sum(1 for s in rows if s[1] == 0 or s[1] >= 500 or (s[1] != 404 and not name.startswith("404")
                                                                     and s[1] >= 400))
-        print(f"  {name:36} {len(rows):6d} {len(rows) / phase.seconds:8.1f} {_ms(lat, 50):8.1f} "
+        print(f"  {name:36} {len(rows):6d} {len(rows) / phase.window(name.startswith('404')):8.1f} {_ms(lat, 50):8.1f} "
               f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {errors:6d}")
 
 
@@ -248,7 +262,7 @@ def run_singles(server: Server, paths: dict[str, str], seconds: float, max_reque
     for ph in singles:
         lat = sorted(s[2] for s in ph.samples)
         mark = " *" if _ms(lat, 50) > TARGET_P50_MS and not ph.title.startswith("404") else ""
-        print(f"  {ph.title:36} {len(lat):6d} {len(lat) / ph.seconds:8.1f} {_ms(lat, 50):8.1f} "
+        print(f"  {ph.title:36} {len(lat):6d} {len(lat) / ph.window():8.1f} {_ms(lat, 50):8.1f} "
               f"{_ms(lat, 99):8.1f} {_ms(lat, 100):8.1f} {_cpu_ms(ph):10.2f}{mark}")
     print(f"  (* p50 over the {TARGET_P50_MS:.0f} ms target; CPU is the server process's, all threads)")
     return singles
@@ -265,7 +279,7 @@ class FloodRow:
     normal: set[str]
 
     def _rate(self, phase: Phase, flood: bool) -> float:
-        return sum(1 for s in phase.samples if (s[0] in self.normal) != flood) / phase.seconds
+        return sum(1 for s in phase.samples if (s[0] in self.normal) != flood) / phase.window(flood)
 
     @property
     def mix_rps(self) -> float:
@@ -289,7 +303,7 @@ class FloodRow:
 
     def flood_cpu_share(self, cost_404_ms: float) -> float:
         """The flood's requests times their CPU cost alone, over the server's CPU beside it."""
-        return statistics.median(self._rate(ph, True) * ph.seconds * cost_404_ms / 1000 / max(ph.server_cpu, 1e-9)
+        return statistics.median(self._rate(ph, True) * ph.window(True) * cost_404_ms / 1000 / max(ph.server_cpu, 1e-9)
                                  for ph in self.both)
 
     @property
@@ -306,21 +320,21 @@ class FloodRow:
         drop adds whatever the load generators and the machine's other work take."""
         def share(ph: Phase) -> float:
             mix = sum(1 for s in ph.samples if s[0] in self.normal) * self.server_mix_ms / 1000
-            return max(0.0, ph.server_cpu - mix) / ph.seconds
+            return max(0.0, ph.server_cpu - mix) / ph.window()
         return statistics.median(share(ph) for ph in self.both)
 
     @property
     def flood_client_cores(self) -> float:
         """CPU the flood's own load process used, in cores (CPU s per wall s)."""
-        return statistics.median(ph.client_cpu[1] / ph.seconds for ph in self.both if len(ph.client_cpu) > 1)
+        return statistics.median(ph.client_cpu[1] / ph.window(True) for ph in self.both if len(ph.client_cpu) > 1)
 
     @property
     def mix_client_cores(self) -> float:
-        return statistics.median(ph.client_cpu[0] / ph.seconds for ph in self.both if ph.client_cpu)
+        return statistics.median(ph.client_cpu[0] / ph.window() for ph in self.both if ph.client_cpu)
 
     @property
     def server_cores_beside(self) -> float:
-        return statistics.median(ph.server_cpu / ph.seconds for ph in self.both)
+        return statistics.median(ph.server_cpu / ph.window() for ph in self.both)
 
 
 def run_mixed(server: Server, normal: dict[str, str], flood: dict[str, str], seconds: float,
