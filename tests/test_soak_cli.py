@@ -45,5 +45,5 @@ def test_a_short_soak_reports_every_section(built, tmp_path):
     assert re.search(r"response cache off: \d of 5 targets met", verdict)
     assert re.search(r"response cache on: \d of 5 targets met", verdict)
     for line in out[out.index("## who used the"):].splitlines()[2:5]:  # server, mix and flood clients' cores
-        cores = [float(x) for x in line.split()[1:4]]
-        assert all(0 <= c <= os.cpu_count() for c in cores) and cores[0] > 0, line
+        cores = [float(x) for x in line.split()[1:5]]  # server alone, server beside, mix and flood clients
+        assert all(0 <= c <= os.cpu_count() for c in cores) and cores[0] > 0 and cores[1] > 0, line

@@ -333,6 +333,10 @@ class FloodRow:
         return statistics.median(ph.client_cpu[0] / ph.window() for ph in self.both if ph.client_cpu)
 
     @property
+    def server_cores_alone(self) -> float:
+        return statistics.median(ph.server_cpu / ph.window() for ph in self.alone)
+
+    @property
     def server_cores_beside(self) -> float:
         return statistics.median(ph.server_cpu / ph.window() for ph in self.both)
 
@@ -367,11 +371,14 @@ def print_summary(rows: list[FloodRow], singles: list[Phase], phases: list[Phase
               f"{r.flood_rps:10.1f} {mix_cpu:15.2f} {100 * r.flood_cpu_share(cost_404):15.1f}%")
     print(f"\n## who used the {os.cpu_count()} cores beside the flood (CPU s per wall s; the rest: other processes "
           "of the machine)")
-    print(f"  {'concurrency':>11} {'server':>8} {'mix client':>11} {'flood client':>13} {'server-side drop':>17}")
+    print(f"  {'concurrency':>11} {'server alone':>13} {'server':>8} {'mix client':>11} {'flood client':>13} "
+          f"{'server-side drop':>17}")
     for r in rows:
-        print(f"  {r.concurrency:11d} {r.server_cores_beside:8.2f} {r.mix_client_cores:11.2f} "
+        print(f"  {r.concurrency:11d} {r.server_cores_alone:13.2f} {r.server_cores_beside:8.2f} {r.mix_client_cores:11.2f} "
               f"{r.flood_client_cores:13.2f} {100 * r.server_side_drop:16.1f}%")
-    print("  (server-side drop: the server's CPU beside the flood not spent on the mix's requests (each costed\n"
+    print("  (server alone: the server's cores with the mix alone; a server that got fewer cores beside the\n"
+          "   flood than alone, while the flood took little of them, lost them to the rest of the machine)\n"
+          "  (server-side drop: the server's CPU beside the flood not spent on the mix's requests (each costed\n"
           "   as alone), per second, as a share of the one core the server can use: what the flood takes from\n"
           "   a saturated server)")
     samples = [s for ph in phases for s in ph.samples]
