@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from datasette import hookimpl
+from datasette.plugins import pm
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -140,6 +141,35 @@ def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
 @hookimpl
 def startup(datasette: Any) -> None:
     memoize_table_permissions(datasette)
+    memoize_metadata(datasette)
+
+
+def memoize_metadata(datasette: Any) -> None:
+    """Answer each metadata lookup once instead of merging the metadata anew.
+
+    Datasette 0.65.5 merges its metadata sources on every ``metadata()`` call,
+    and a table page makes one per rendered cell (plugins read their
+    configuration in ``render_cell``): 2,300 calls, ~20 ms of a 100-row facts
+    page. The answer depends only on the metadata, fixed while the server runs
+    when no plugin supplies metadata at run time (``get_metadata``), which is
+    checked here. A merged dictionary is handed out as a fresh copy, as before;
+    nested values were shared before too.
+    """
+    if pm.hook.get_metadata.get_hookimpls() or getattr(datasette.metadata, "memoized", False):
+        return
+    compute = datasette.metadata
+    answers: dict[tuple[Any, ...], Any] = {}
+
+    def metadata(key: str | None = None, database: str | None = None, table: str | None = None,
+                 fallback: bool = True) -> Any:
+        k = (key, database, table, fallback)
+        if k not in answers:
+            answers[k] = compute(key=key, database=database, table=table, fallback=fallback)
+        found = answers[k]
+        return dict(found) if key is None and isinstance(found, dict) else found
+
+    metadata.memoized = True  # type: ignore[attr-defined]
+    datasette.metadata = metadata
 
 
 def memoize_table_permissions(datasette: Any) -> None:

@@ -19,9 +19,9 @@ Why each piece exists (issue 13, measured on the live server):
   response carries the usual security headers (the downloads are served, with
   their content types, by ``juesuan_downloads`` at ``/-/download/``).
 - A client sending errors faster than a person could (a 404 flood) gets its
-  error responses slowed down (a tarpit): a closed-loop flood then asks less
-  often, so it takes less of the one server process; successful responses are
-  never delayed.
+  error responses slowed down (a tarpit, a leaky bucket per client): a
+  closed-loop flood then asks less often, so it takes less of the one server
+  process; successful responses are never delayed.
 """
 from __future__ import annotations
 
@@ -81,37 +81,45 @@ _NOT_FOUND_HTML = (
 )
 
 
-#: Errors per client and second answered at once; beyond, each further error waits
-#: TARPIT_STEP_S longer (capped at TARPIT_MAX_S). A person following links makes a few.
+#: A client's errors fill a bucket that drains ERROR_RATE a second; up to ERROR_BUDGET in
+#: the bucket are answered at once, beyond it each further error waits TARPIT_STEP_S
+#: longer per error in the bucket (capped at TARPIT_MAX_S). A person following links
+#: makes a few errors; a link checker a few a second.
 ERROR_BUDGET = 20
-TARPIT_STEP_S = 0.02
-TARPIT_MAX_S = 2.0
+ERROR_RATE = 5.0
+TARPIT_STEP_S = 0.05
+TARPIT_MAX_S = 5.0
 
 
 class ErrorTarpit:
-    """Per-client error counts in one-second windows, and the delay each new error earns.
+    """Per-client leaky buckets of errors, and the delay each new error earns.
 
     Measured: at the same concurrency a 404 flood took 50-100 % of the server's
-    CPU beside cached pages (a 404 costs 1-6 ms, a cached page 0.5-1 ms). With
-    the delay growing with the excess, a flood of c clients settles near
-    sqrt(c / step) errors a second (32 clients: ~40/s, ~10 % of a core).
+    CPU beside cached pages (a 404 costs 1-6 ms, a cached page 0.5-1 ms). A
+    one-second window let a flood of 32 clients through at ~40 errors a second
+    (each window opened with the whole budget again). With a bucket that drains
+    at ERROR_RATE, a closed-loop flood is held near that rate plus
+    clients / TARPIT_MAX_S whatever its concurrency (32 clients: ~11 a second,
+    ~3 % of a core), and a client that stops erring gets its budget back.
     """
 
     def __init__(self, budget: int = ERROR_BUDGET, step: float = TARPIT_STEP_S, cap: float = TARPIT_MAX_S,
-                 max_clients: int = 10_000) -> None:
-        self.budget, self.step, self.cap, self.max_clients = budget, step, cap, max_clients
-        self.windows: dict[str, tuple[float, int]] = {}
+                 max_clients: int = 10_000, rate: float = ERROR_RATE) -> None:
+        self.budget, self.step, self.cap, self.max_clients, self.rate = budget, step, cap, max_clients, rate
+        self.buckets: dict[str, tuple[float, float]] = {}  # client -> (level, time of the last error)
+
+    def _level(self, client: str, now: float) -> float:
+        level, last = self.buckets.get(client, (0.0, now))
+        return max(0.0, level - self.rate * max(0.0, now - last))
 
     def delay(self, client: str, now: float) -> float:
         """Record one error of `client` at `now` (seconds); how long its response should wait."""
-        start, count = self.windows.get(client, (now, 0))
-        if now - start >= 1.0:
-            start, count = now, 0
-        count += 1
-        if client not in self.windows and len(self.windows) >= self.max_clients:
-            self.windows = {k: v for k, v in self.windows.items() if now - v[0] < 1.0}  # forget idle clients
-        self.windows[client] = (start, count)
-        return min(self.cap, self.step * (count - self.budget)) if count > self.budget else 0.0
+        if client not in self.buckets and len(self.buckets) >= self.max_clients:
+            self.buckets = {k: v for k, v in self.buckets.items() if self._level(k, now) > 0}  # forget drained clients
+        # bounded: the level that earns the longest wait, plus one
+        level = min(self._level(client, now) + 1, self.budget + self.cap / self.step + 1)
+        self.buckets[client] = (level, now)
+        return min(self.cap, self.step * (level - self.budget)) if level > self.budget else 0.0
 
 
 def _unregister_default_exception_handler() -> None:

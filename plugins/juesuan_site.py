@@ -17,8 +17,9 @@ from typing import Any
 from urllib.parse import quote
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import tilde_decode, to_css_class
 from datasette.utils.asgi import NotFound, Response
+from datasette.version import __version__
 from markupsafe import Markup, escape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,18 +70,28 @@ async def _fact_ids(datasette) -> frozenset[str]:
     return ids
 
 
+#: Columns render_cell may change whatever the search (links, the reading conventions).
+_SPECIAL_COLUMNS = frozenset(FACT_LINKS) | {"finding_id", "explanation_zh", "explanation_en", "text", "label"}
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Links to provenance/finding/source pages, numbers as printed, search hits marked."""
+    """Links to provenance/finding/source pages, numbers as printed, search hits marked.
+
+    Called for every cell of a page (2,500 on a 100-row facts page): a cell that
+    is neither a special column, a number nor a search hit returns at once."""
     value = cells.raw(value)
     if value is None or value == "":
+        return None
+    words = SEARCH_WORDS.get()
+    is_float = isinstance(value, float)
+    if column not in _SPECIAL_COLUMNS and not is_float and not (words and isinstance(value, str)):
         return None
     keys = set(row.keys()) if hasattr(row, "keys") else set()
 
     def cell(name: str) -> Any:
         return cells.raw(row[name]) if name in keys else None
 
-    words = SEARCH_WORDS.get()
     text = cells.highlight(str(value), words) if isinstance(value, str) else escape(str(value))
     if column in FACT_LINKS and _is_fact_id(cell(FACT_LINKS[column])):
         ref = cell(FACT_LINKS[column])
@@ -101,7 +112,7 @@ def render_cell(row, value, column, table, database, datasette):
         figures = figures_url(datasette, doc)
         return (text + Markup("<br>") + _link(source_url(datasette, doc), "source-doc", "原文 source")
                 + Markup(" · ") + _link(figures, "figures", "数字 figures"))
-    if isinstance(value, float):
+    if is_float:
         printed = cell(f"{column}_text")
         if column == "value":
             return cells.number(value, printed, cell("unit"), cell("measure"))
@@ -143,6 +154,12 @@ async def _context(db, doc_id: str, start: int, end: int, spans: list[tuple[int,
     return Markup("").join(out)
 
 
+#: The checks a figure takes part in, through the build's link table (an index
+#: lookup; a LIKE over checks.facts read every check: 71 ms at 1,000 documents).
+CHECKS_OF_FACT = """select c.check_id, c.rule, c.outcome, c.detail from check_facts l
+                    join checks c on c.check_id = l.check_id where l.fact_id = :id order by c.check_id"""
+
+
 async def provenance(request, datasette):
     db = datasette.get_database(DB)
     fact_id = tilde_decode(request.url_vars["fact_id"])
@@ -159,8 +176,7 @@ async def provenance(request, datasette):
            join metrics m on m.metric = f.metric
            where f.doc_id = :d and f.fact_id != :id and f.char_start < :e and f.char_end > :s order by f.value_start""",
         {"d": f["doc_id"], "id": fact_id, "s": f["char_start"], "e": f["char_end"]})).rows
-    checks = (await db.execute("select check_id, rule, outcome, detail from checks where ';' || facts || ';' like :p order by check_id",
-                               {"p": f"%;{fact_id};%"})).rows
+    checks = (await db.execute(CHECKS_OF_FACT, {"id": fact_id})).rows
     return Response.html(await datasette.render_template("provenance.html", {
         "f": f, "context": context, "siblings": [dict(r) | {"url": fact_url(datasette, r["fact_id"])} for r in siblings],
         "checks": [dict(r) | {"url": finding_url(datasette, r["check_id"])} for r in checks],
@@ -236,6 +252,22 @@ def _markdown_page(path: Path, title: str):
     return page
 
 
+async def home(request, datasette):
+    """The home page (index.html), without Datasette's index view.
+
+    That view lists every table of every database for a template this site
+    replaces: ~220 queries and a permission check per table on each request,
+    60 ms of CPU at 1,000 documents. What the page shows comes from
+    extra_template_vars (computed once: the database is immutable); the JSON
+    listing at /.json is still Datasette's."""
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    json_url = datasette.absolute_url(request, datasette.urls.path("/.json"))
+    context = {"metadata": datasette.metadata(), "databases": [], "datasette_version": __version__,
+               "private": False, "alternate_url_json": json_url, "select_templates": ["*index.html"]}
+    html = await datasette.render_template("index.html", context, request=request, view_name="index")
+    return Response.html(html, headers={"Link": f'{json_url}; rel="alternate"; type="application/json+datasette"'})
+
+
 async def licence(request, datasette):
     return Response.html(await datasette.render_template("licence.html", {}, request=request))
 
@@ -243,6 +275,7 @@ async def licence(request, datasette):
 @hookimpl
 def register_routes():
     return [
+        (r"^/$", home),
         (r"^/-/provenance/(?P<fact_id>[^/]+)$", provenance),
         (r"^/-/finding/(?P<finding_id>[^/]+)$", finding),
         (r"^/-/source/(?P<doc_id>[a-z0-9-]+)$", source),
@@ -324,5 +357,28 @@ def extra_template_vars(template, datasette, table):
             return data
         return home
     if template == "table.html":
-        return {"juesuan_order": lambda names: cells.column_order(table, names)}
+        return {"juesuan_order": lambda names: cells.column_order(table, names), "juesuan_tbody": table_body}
     return {}
+
+
+def table_body(display_rows: list[Any], order: list[int]) -> Markup:
+    """The rows of a table page as HTML, written in one Python pass.
+
+    The same markup _table.html's nested loop wrote cell by cell (`<td class="col-…
+    type-…">value</td>`, the value escaped unless it is already markup), but a
+    100-row facts page has 2,500 cells and Jinja's async rendering spent ~40 %
+    of the page's CPU on them; each column's CSS class is computed once here."""
+    css: dict[str, str] = {}
+    out: list[str] = []
+    for row in display_rows:
+        cells_ = list(row)
+        out.append("<tr>")
+        for i in order:
+            cell = cells_[i]
+            column = cell["column"]
+            cls = css.get(column)
+            if cls is None:
+                cls = css[column] = str(escape(to_css_class(column)))
+            out.append(f'<td class="col-{cls} type-{escape(cell["value_type"])}">{escape(cell["value"])}</td>')
+        out.append("</tr>")
+    return Markup("\n".join(out))

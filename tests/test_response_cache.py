@@ -87,3 +87,21 @@ def test_memory_stays_within_the_budget():
     assert cache.get(("/p0", b"")) is None and cache.get(("/p9", b"")) is not None
     cache.put(("/big", b""), 200, [], b"x" * 2000)  # larger than the whole budget: not stored
     assert cache.get(("/big", b"")) is None
+
+
+def test_metadata_answered_once_is_the_metadata(built):
+    """The metadata lookups memoized at startup give what Datasette's own merge gives,
+    and a caller changing a merged answer does not change the next one."""
+    ds = site(built)
+    fresh = site(built)
+    asyncio.run(ds.invoke_startup())
+    assert getattr(ds.metadata, "memoized", False)
+    for args in [("title", None, None), ("queries", "juesuan", None), ("facets", "juesuan", "facts"),
+                 (None, "juesuan", "facts"), ("plugins", "juesuan", "facts"), ("source_url", "juesuan", "checks")]:
+        assert ds.metadata(*args) == fresh.metadata(*args), args
+        assert ds.metadata(*args) == ds.metadata(*args)
+    merged = ds.metadata(database="juesuan", table="facts")
+    merged["title"] = "changed by a caller"
+    assert ds.metadata(database="juesuan", table="facts").get("title") != "changed by a caller"
+    page = get(ds, "/juesuan/facts?_size=1").text
+    assert ds.metadata("columns", "juesuan", "facts")["value_wan"][:10] in page  # column descriptions still shown

@@ -263,6 +263,34 @@ def test_errors_beyond_the_budget_wait_longer_and_longer():
     assert tarpit.delay("10.0.0.1", 101.5) == 0  # a new second, a new budget
 
 
+@pytest.mark.parametrize("clients", [1, 8, 32])
+def test_a_closed_loop_flood_is_held_near_the_drain_rate_whatever_its_concurrency(clients):
+    """Simulated clock: each flood connection sends its next error as soon as the last
+    one is answered (3 ms of work plus the tarpit's wait). A one-second window let
+    32 connections through at ~40 errors a second; the bucket holds them near its rate."""
+    import heapq
+
+    tarpit = plugin("juesuan_hardening").ErrorTarpit(budget=20, step=0.05, cap=5.0, rate=5.0)
+    queue = [(i * 0.001, i) for i in range(clients)]
+    answered_after_warmup = 0
+    while queue:
+        now, i = heapq.heappop(queue)
+        if now > 60:
+            break
+        wait = tarpit.delay("10.0.0.1", now)
+        answered_after_warmup += now > 20
+        heapq.heappush(queue, (now + wait + 0.003, i))
+    assert answered_after_warmup / 40 < 5.0 + clients / 5.0
+
+
+def test_a_client_that_stops_erring_gets_its_budget_back():
+    tarpit = plugin("juesuan_hardening").ErrorTarpit(budget=5, step=0.1, cap=1.0, rate=5.0)
+    assert [tarpit.delay("a", 0.0) for _ in range(5)] == [0.0] * 5
+    assert tarpit.delay("a", 0.0) > 0  # the sixth at once waits
+    assert tarpit.delay("a", 0.5) == 0.0  # half a second drained 2.5 errors
+    assert tarpit.delay("a", 10.0) == 0.0 and tarpit.delay("b", 10.0) == 0.0
+
+
 def test_only_error_responses_consult_the_tarpit():
     hardening = plugin("juesuan_hardening")
     seen: list[str] = []

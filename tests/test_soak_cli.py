@@ -3,6 +3,7 @@ a message naming the file; a short run prints every section with no errors."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,15 @@ def test_a_short_soak_reports_every_section(built, tmp_path):
     r = soak("--db", str(db), "--metadata", str(built["metadata"]), "--seconds", "0.3", "--per-page-seconds", "0.1")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    for section in ("## each page alone", "concurrency 8, beside a 404 flood of 8", "## summary", "## targets"):
+    for section in ("## each page alone", "concurrency 8, beside a 404 flood of 8", "## summary", "## who used the",
+                    "## targets", "## verdict"):
         assert section in out
     assert "errors: 0" in out and "tracebacks: 0" in out and "peak" in out
+    # both modes of the server, each judged: every request computed, then as served
+    assert out.index("response cache off") < out.index("response cache on")
+    verdict = out[out.index("## verdict"):]
+    assert re.search(r"response cache off: \d of 5 targets met", verdict)
+    assert re.search(r"response cache on: \d of 5 targets met", verdict)
+    for line in out[out.index("## who used the"):].splitlines()[2:5]:  # server, mix and flood clients' cores
+        cores = [float(x) for x in line.split()[1:5]]  # server alone, server beside, mix and flood clients
+        assert all(0 <= c <= os.cpu_count() for c in cores) and cores[0] > 0 and cores[1] > 0, line

@@ -60,3 +60,32 @@ def test_the_planner_has_statistics(served):
     conn, _ = served
     tables = {row[0] for row in conn.execute("select tbl from sqlite_stat1")}
     assert {"facts", "checks", "source_text"} <= tables
+
+
+@pytest.mark.parametrize("term", ["医保", "医疗保障", "医"])
+def test_search_reads_the_bigram_index_not_every_line(served, term):
+    """A search of any length, two characters and one included, is a lookup in the bigram
+    index (a MATCH on the FTS table), never a scan of source_text."""
+    conn, meta = served
+    sql = meta["queries"]["search_sentences"]["sql"]
+    steps = plan(conn, sql, {"q": term})
+    assert any("VIRTUAL TABLE INDEX" in s and ":M" in s for s in steps), steps
+    assert not any(s.startswith("SCAN") and "VIRTUAL TABLE" not in s for s in steps), steps
+    hits = conn.execute(sql, {"q": term}).fetchall()
+    assert hits and all(term in text for _, _, text in hits)
+
+
+def test_the_facts_page_filtered_by_a_metric_counts_its_facets_from_indexes(served):
+    """A click on the metric facet: every facet of that page is counted from an index
+    alone (no row read, no temporary grouping), and its rows come in the table's order."""
+    conn, meta = served
+    facets = meta["tables"]["facts"]["facets"]
+    for column in facets:
+        sql = (f'select "{column}" as value, count(*) as count from (select * from facts where "metric" = :p0) '
+               f'where "{column}" is not null group by "{column}" order by count desc, value limit 9')
+        steps = plan(conn, sql, {"p0": "x"})
+        assert any("USING COVERING INDEX" in s and "metric=?" in s for s in steps), (column, steps)
+        assert not any("TEMP B-TREE FOR GROUP BY" in s for s in steps), (column, steps)
+    sort = meta["tables"]["facts"]["sort"]
+    steps = plan(conn, f'select * from facts where "metric" = :p0 order by "{sort}" limit 101', {"p0": "x"})
+    assert not any("TEMP B-TREE FOR ORDER BY" in s for s in steps), steps

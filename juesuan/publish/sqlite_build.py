@@ -24,6 +24,7 @@ import yaml
 from juesuan.csvio import FILE_MODE
 from juesuan.errors import JuesuanError
 from juesuan.paths import BUILD, DATA, METADATA_YML
+from juesuan.publish.derived import build_derived
 from juesuan.publish.search import segment
 from juesuan.publish.views import VIEWS
 from juesuan.schema import load_resources
@@ -188,6 +189,7 @@ def build_sqlite(data_dir: Path = DATA, out: Path = BUILD / "juesuan.db") -> Pat
             db.table(name).create_index([fk[0]], if_not_exists=True)
     conn.execute("COMMIT")
     create_indexes(db)
+    build_derived(db)
     build_search_indexes(db)
     for view_name, sql in VIEWS.items():
         db.create_view(view_name, sql)
