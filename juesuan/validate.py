@@ -123,7 +123,7 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
 
     from juesuan.publish.databases import MANIFEST, package_errors, package_fingerprints
     from juesuan.publish.duckdb_build import duckdb_type
-    from juesuan.publish.fingerprint import duckdb_differences, file_sha256, sqlite_fingerprint
+    from juesuan.publish.fingerprint import duckdb_matches, file_sha256, sqlite_fingerprint
     from juesuan.schema import load_resources
 
     out = package_errors(data_dir, descriptor)
@@ -188,12 +188,12 @@ def served_errors(build: Path = BUILD, data_dir: Path = DATA, descriptor: Path =
             try:
                 for table, res in spec["resources"].items():
                     types = "{" + ", ".join(f"'{f['name']}': '{duckdb_type(f)}'" for f in res["fields"]) + "}"
-                    n, extra, missing = duckdb_differences(dcon, table, res["fields"], data_dir / f"{table}.csv", types)
+                    n, same = duckdb_matches(dcon, table, res["fields"], data_dir / f"{table}.csv", types)
                     want = expected.get(table, {}).get("rows")
                     if n != want:
                         out.append(f"{duck}: table {table} has {n} rows, the package has {want}")
-                    elif extra or missing:
-                        out.append(f"{duck}: table {table} differs from data/{table}.csv ({extra} rows not in the package)")
+                    elif not same:
+                        out.append(f"{duck}: table {table} differs from data/{table}.csv (content hash)")
             finally:
                 dcon.close()
         except duckdb.Error as exc:

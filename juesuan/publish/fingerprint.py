@@ -6,9 +6,9 @@ package, not merely that they exist. SQLite and the CSV type values differently
 text (numbers as normalised decimals, booleans true/false, dates ISO) and each
 row is hashed; the table's hash is the sum of its row hashes modulo 2^256:
 independent of row order (no sort, constant memory) yet sensitive to a deleted,
-added or changed row. DuckDB is compared with the CSV inside DuckDB itself
-(EXCEPT ALL both ways, the CSV read with the build's types), which is exact and
-runs in C++ rather than hashing every row in Python.
+added or changed row. DuckDB is compared with the CSV inside DuckDB itself (row count and a sum of
+row hashes on both sides, the CSV read with the build's types): constant memory,
+and it runs in C++ rather than hashing every row in Python.
 """
 from __future__ import annotations
 
@@ -111,17 +111,21 @@ def sqlite_fingerprint(con: sqlite3.Connection, table: str, fields: list[dict[st
     return out
 
 
-def duckdb_differences(con: Any, table: str, fields: list[dict[str, Any]], csv_path: Path, types: str) -> tuple[int, int, int]:
-    """(rows in DuckDB, rows only in DuckDB, rows only in the CSV): a multiset comparison run
-    inside DuckDB (EXCEPT ALL), the CSV read with the types the build declared."""
+def duckdb_matches(con: Any, table: str, fields: list[dict[str, Any]], csv_path: Path, types: str) -> tuple[int, bool]:
+    """(rows in DuckDB, whether they are the CSV's rows): each side's row count and the sum
+    of its typed rows' hashes, computed inside DuckDB with the CSV read with the types the
+    build declared. Why a hash sum and not EXCEPT ALL: a multiset difference holds both
+    sides in memory (1.25 GB at 10,000 documents, and it cannot spill), an aggregate
+    streams in constant memory. The files themselves are held to their SHA-256 in the
+    manifest, so this compares content, not guards against a forged collision."""
     names = ", ".join(f'"{f["name"]}"' for f in fields)
     con.execute("SET enable_progress_bar = false")
-    src = (f"SELECT {names} FROM read_csv(?, header=true, columns={types}, quote='\"', escape='\"', "
+    src = (f"read_csv(?, header=true, columns={types}, quote='\"', escape='\"', "
            "nullstr='', auto_detect=false, strict_mode=true)")
-    n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-    extra = con.execute(f'SELECT count(*) FROM (SELECT {names} FROM "{table}" EXCEPT ALL {src})', [str(csv_path)]).fetchone()[0]
-    missing = con.execute(f'SELECT count(*) FROM ({src} EXCEPT ALL SELECT {names} FROM "{table}")', [str(csv_path)]).fetchone()[0]
-    return int(n), int(extra), int(missing)
+    digest = f"count(*), coalesce(sum(hash({names})::HUGEINT), 0)"
+    n, served = con.execute(f'SELECT {digest} FROM "{table}"').fetchone()
+    m, package = con.execute(f"SELECT {digest} FROM {src}", [str(csv_path)]).fetchone()
+    return int(n), (n, served) == (m, package)
 
 
 def file_sha256(path: Path) -> str:
