@@ -13,9 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from juesuan.errors import JuesuanError
+from juesuan.schema import load_yaml
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
@@ -147,13 +146,7 @@ def read_sections(path: Path, what: str, sections: tuple[str, ...]) -> dict[str,
     """A YAML file of named sections (lexicon.yml, tables.yml). Why one reader:
     a maintainer editing either file gets the same message, naming the file and,
     for a syntax error, the line, whether the file is malformed, empty or lacks a section."""
-    try:
-        # libyaml's loader where built in: the pure-Python one is a third of `juesuan extract`'s start-up
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise JuesuanError(f"{what} is not valid YAML: {exc}", path,
-                           mark.line + 1 if mark is not None else None) from exc
+    raw = load_yaml(path.read_text(encoding="utf-8"), path, what)
     if not isinstance(raw, dict):
         raise JuesuanError(f"{what} is not a mapping of sections ({', '.join(sections)})", path)
     for key in sections:

@@ -17,6 +17,7 @@ from typing import Any
 from juesuan.csvio import iter_records
 from juesuan.errors import JuesuanError
 from juesuan.paths import ROOT
+from juesuan.schema import YAML_LOADER, load_yaml
 
 #: money and scores as printed: no exponent, NaN, infinity or grouping commas
 PLAIN_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -191,17 +192,9 @@ def load_checked_yaml(path: Path, schema_path: Path = METADATA_SCHEMA) -> dict[s
     from juesuan.sources import decode, read_bytes
 
     text = decode(read_bytes(path), path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(text, Loader=loader)
-        node = yaml.compose(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark, ctx = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-        what = getattr(exc, "context", None)
-        context = f" ({what} that starts on line {ctx.line + 1})" if ctx is not None and what else ""
-        raise JuesuanError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}{context}", path,
-                           mark.line + 1 if mark is not None else None) from exc
-    schema = yaml.load(schema_path.read_text(encoding="utf-8"), Loader=loader)
+    data = load_yaml(text, path)
+    node = yaml.compose(text, Loader=YAML_LOADER)
+    schema = yaml.load(schema_path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     validator = jsonschema.Draft202012Validator(schema)
     errs = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errs:

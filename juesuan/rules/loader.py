@@ -17,7 +17,7 @@ from juesuan.errors import JuesuanError
 from juesuan.paths import METRICS_CSV
 from juesuan.rules.labels import HeadingLabels
 from juesuan.rules.registry import FAMILIES, CheckFamilies, Params, RuleSet
-from juesuan.schema import load_resources
+from juesuan.schema import YAML_LOADER, load_resources, load_yaml
 
 RULES_YML = Path(__file__).with_name("rules.yml")
 
@@ -34,12 +34,8 @@ def metric_vocabulary(path: Path = METRICS_CSV) -> set[str]:
 def load_rules(path: Path = RULES_YML, metrics: set[str] | None = None) -> RuleSet:
     """Parse rules.yml; every instance is validated against its family's model."""
     text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml.compose(text)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise JuesuanError(f"invalid YAML: {exc}", path, mark.line + 1 if mark else None) from exc
+    raw = load_yaml(text, path)
+    root = yaml.compose(text, Loader=YAML_LOADER)
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise JuesuanError("expected a mapping with a `rules:` list", path, 1)
     unknown_top = sorted(set(raw) - {"rules", "explanations", "settings", "check_families", "heading_labels"})
