@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from juesuan.classification import LEVEL_DIGITS, LEVELS
-
-LEVEL_OF_DIGITS = {n: level for level, n in LEVEL_DIGITS.items()}
+from juesuan.classification import LEVELS
 
 
 def place(f: Any, fn: dict[str, str]) -> None:

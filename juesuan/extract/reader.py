@@ -19,8 +19,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Generic
 
-from juesuan.classification import LEVELS
-from juesuan.extract.headings import LEVEL_OF_DIGITS, descend, heading_of, parent_code, place
+from juesuan.classification import LEVEL_OF_DIGITS, LEVELS
+from juesuan.extract.headings import descend, heading_of, parent_code, place
 from juesuan.extract.lexicon import SIGNED, Cue, Lexicon, map_heading
 from juesuan.extract.state import FIGURE_CUES, F, Reading, Topic
 from juesuan.extract.text import Sentence, compact

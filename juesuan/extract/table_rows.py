@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from juesuan.classification import LEVEL_DIGITS, LEVELS
-from juesuan.extract.headings import LEVEL_OF_DIGITS
+from juesuan.classification import LEVEL_DIGITS, LEVEL_OF_DIGITS, LEVELS
 from juesuan.extract.lexicon import Lexicon, map_heading
 from juesuan.extract.table_cells import (
     CODE_RE,
