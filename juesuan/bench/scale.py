@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from juesuan.bench.server import free_port
+from juesuan.bench.server import free_port, serve_args
 from juesuan.bench.synth import write_corpus
 from juesuan.paths import ROOT
 
@@ -36,8 +36,6 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("databases", ("databases",)),
     ("validate", ("validate", "--no-docs")),
 )
-SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "2000",
-                  "--setting", "allow_download", "off", "--setting", "default_page_size", "100")
 
 
 @dataclass
@@ -136,14 +134,13 @@ def page_urls(root: Path, base: str) -> dict[str, list[str]]:
 
 
 def measure_pages(root: Path, requests: int, concurrency: int, log: Path) -> dict[str, dict[str, float]]:
-    """Datasette as `make serve` runs it, on a free loopback port: p50/p95 at
+    """Datasette with `make serve`'s own arguments (settings, plugins, response cache), on a free loopback port: p50/p95 at
     concurrency 1 and requests per second at `concurrency` (bounded counts)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     build = root / "build"
-    argv = [str(Path(sys.executable).with_name("datasette")), "serve", "-i", str(build / "juesuan.db"),
-            "--metadata", str(build / "metadata.json"), "--plugins-dir", str(ROOT / "plugins"),
-            "--template-dir", str(ROOT / "templates"), *SERVE_SETTINGS, "-h", "127.0.0.1", "-p", str(port)]
+    argv = [str(Path(sys.executable).with_name("datasette")), "serve",
+            *serve_args(ROOT, build / "juesuan.db", build / "metadata.json"), "-h", "127.0.0.1", "-p", str(port)]
     out: dict[str, dict[str, float]] = {}
     with open(log, "wb") as fh:
         proc = subprocess.Popen(argv, cwd=root, stdout=fh, stderr=subprocess.STDOUT)
