@@ -55,9 +55,6 @@ def crash_point(label: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-# the name package/ and publish/ import until they switch to `crash_point`
-_crash_point = crash_point
-
 
 def _fsync_dir(path: Path) -> None:
     try:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from juesuan.bench.fuzz import FULL_WIDTH, NOISE, genre_lines, invariant_problems
 from juesuan.extract import default_lexicon, extract
-from juesuan.package.curated import MINUS, printed
+from juesuan.figures import MINUS, printed
 from juesuan.validate import number_reads_as
 
 LEX = default_lexicon()

@@ -25,7 +25,7 @@ from typing import TextIO
 
 from juesuan.extract import Fact, default_lexicon, extract
 from juesuan.extract.lexicon import Lexicon
-from juesuan.package.curated import MINUS, printed
+from juesuan.figures import MINUS, printed
 from juesuan.paths import SOURCES
 from juesuan.validate import number_reads_as
 

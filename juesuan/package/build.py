@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,8 +39,8 @@ from juesuan.package.inputs import check_inputs
 from juesuan.paths import CURATED_FACTS_CSV, DATA, DATAPACKAGE, ENTITIES_CSV, METRICS_CSV
 from juesuan.rules.per_document import DocumentRules
 from juesuan.schema import load_resources
-from juesuan.sources import Source, load_sources
-from juesuan.staging import Staging, _crash_point
+from juesuan.sources import Source, SourceTexts, load_sources
+from juesuan.staging import Staging, crash_point
 
 
 def columns(spec: dict[str, Any], name: str) -> list[str]:
@@ -102,31 +101,6 @@ def curated_facts(sources: dict[str, Source], metrics: set[str], path: Path = CU
             flags=["code_from_classification"] if row["function_code"] and row["function_code"] not in text[cs:ce] else [],
         ))
     return out
-
-
-class SourceTexts(Mapping[str, str]):
-    """doc_id → text, read on demand and cached for a few documents only, so the
-    curated tables can be checked against the texts without the build holding all of them."""
-
-    def __init__(self, sources: list[Source]) -> None:
-        self._by_id = {s.doc_id: s for s in sources}
-        self._cache: OrderedDict[str, str] = OrderedDict()
-
-    def __getitem__(self, doc_id: str) -> str:
-        if doc_id in self._cache:
-            self._cache.move_to_end(doc_id)
-            return self._cache[doc_id]
-        text = self._by_id[doc_id].text
-        self._cache[doc_id] = text
-        if len(self._cache) > 8:
-            self._cache.popitem(last=False)
-        return text
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._by_id)
-
-    def __len__(self) -> int:
-        return len(self._by_id)
 
 
 @dataclass
@@ -224,7 +198,7 @@ def write_package(pkg: Package, data_dir: Path = DATA, descriptor_path: Path = D
         for name, sink in sinks.items():
             sink.close()
             digests[name] = (sink.bytes, sink.sha256.hexdigest())
-            _crash_point(f"package-after-{name}")
+            crash_point(f"package-after-{name}")
         desc = json.dumps(descriptor(pkg, digests), ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
         staging.write(descriptor_path, desc)
         written["datapackage"] = descriptor_path

@@ -8,7 +8,6 @@ in curation stops the build with the file and line of the bad row.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
@@ -18,6 +17,7 @@ from typing import Any
 from juesuan.classification import LEVEL_DIGITS
 from juesuan.csvio import read_csv
 from juesuan.errors import JuesuanError
+from juesuan.figures import MINUS, printed
 from juesuan.paths import CURATED
 
 INDICATORS_CSV = CURATED / "performance_indicators.csv"
@@ -30,15 +30,7 @@ SCORE_COLUMNS = ("doc_id", "item", "level1", "level1_max", "level2", "level2_max
                  "points_given", "line", "note")
 TOTAL_COLUMNS = ("doc_id", "total_stated", "line", "note")
 
-MINUS = "-−－"   # ASCII hyphen-minus, U+2212, full-width
 SIGNED_NUMBER = re.compile(rf"(?<![\d.])[{MINUS}]?\d+(?:\.\d+)?(?![\d])(?!\.\d)")
-
-
-def printed(text: str) -> str:
-    """A span as a reader sees the number in it: full-width folded (NFKC), no spaces,
-    line breaks, grouping commas or zero-width characters (a PDF conversion breaks numbers
-    across lines; Word leaves U+200B/U+FEFF inside them, and `\\s` does not match those)."""
-    return re.sub(r"[\s,，\u200b\u200c\u200d\u2060\ufeff]", "", unicodedata.normalize("NFKC", text))
 
 
 def printed_sign_error(text: str, start: int, end: int, value: str, decrease: tuple[str, ...] = ()) -> str:

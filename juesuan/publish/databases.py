@@ -18,7 +18,7 @@ from juesuan.package.inputs import load_checked_yaml
 from juesuan.paths import BUILD, DATA, DATAPACKAGE, METADATA_YML
 from juesuan.publish.fingerprint import csv_fingerprint, file_sha256
 from juesuan.schema import load_resources
-from juesuan.staging import Staging, _crash_point
+from juesuan.staging import Staging, crash_point
 
 MANIFEST = "manifest.json"
 SET_FILES = ("juesuan.duckdb", "juesuan.db", "metadata.json")
@@ -80,10 +80,10 @@ def build_databases(data_dir: Path = DATA, build: Path = BUILD, descriptor: Path
         duck = staging.path(targets["juesuan.duckdb"])
         parquet = staging.path(build / "parquet", is_dir=True)
         build_duckdb(data_dir, duck, parquet)
-        _crash_point("databases-after-duckdb")
+        crash_point("databases-after-duckdb")
         db = staging.path(targets["juesuan.db"])
         build_sqlite(data_dir, db)
-        _crash_point("databases-after-sqlite")
+        crash_point("databases-after-sqlite")
         meta = json.dumps(merged_metadata(metadata_yml), ensure_ascii=False, indent=2).encode("utf-8")
         meta_path = staging.path(targets["metadata.json"])
         meta_path.write_bytes(meta)
