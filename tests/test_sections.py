@@ -42,3 +42,25 @@ def test_every_sentence_of_every_source_has_the_path_the_index_gives(lex):
             assert index.at(s.start) == s.section, (source.doc_id, s.start, norm[s.start:s.end][:40])
             compared += 1
     assert compared > 1000
+
+
+def test_curated_facts_carry_the_section_extracted_facts_of_their_line_carry() -> None:
+    """A curated fact is entered by offset, outside the extractor's sentence walk; the
+    build gives it the heading path at that offset. Where the extractor read a figure on
+    the same line, both must name the same section (and none may be empty)."""
+    import csv
+
+    from juesuan.paths import DATA
+
+    with open(DATA / "facts.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    curated = [r for r in rows if r["origin"] == "curated"]
+    assert curated
+    assert all(r["section"] for r in curated), [r["fact_id"] for r in curated if not r["section"]]
+    by_line: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        if r["origin"] != "curated":
+            by_line.setdefault((r["doc_id"], r["line"]), set()).add(r["section"])
+    shared = [r for r in curated if (r["doc_id"], r["line"]) in by_line]
+    assert shared
+    assert [r["fact_id"] for r in shared if r["section"] not in by_line[(r["doc_id"], r["line"])]] == []

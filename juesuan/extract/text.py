@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from juesuan.extract.lexicon import BROKEN, Lexicon
+from juesuan.sections import HeadingStack, SectionIndex
 
 # A joined line break whose two sides are one number (`7\n9\n4\n0`): dropped
 # from the compact view, so the digits fuse.
@@ -258,7 +259,7 @@ def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = No
     time (a large document's sentences are never all held at once)."""
     heads = {h.start: h for _, _, h in (lines if lines is not None else headings_and_lines(norm, lex)) if h is not None}
     ender = lex.sentence_end_re
-    stack: list[Heading] = []
+    stack = HeadingStack()
     section: tuple[str, ...] = ()
     unit = ""
     pos = 0
@@ -267,10 +268,7 @@ def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = No
         pos = end + 1
         heading = heads.get(start)
         if heading is not None:
-            while stack and stack[-1].rank >= heading.rank:
-                stack.pop()
-            stack.append(heading)
-            section, unit = tuple(h.text for h in stack), ""
+            section, unit = stack.enter(heading.text, heading.rank), ""
             s = _sentence(flow, start, end, section, unit)
             if s is not None:
                 yield s
@@ -287,6 +285,13 @@ def split_sentences(flow: str, norm: str, lex: Lexicon, lines: Lines | None = No
         s = _sentence(flow, s0, end, section, unit)
         if s is not None:
             yield s
+
+
+def section_index(text: str, lex: Lexicon) -> SectionIndex:
+    """The heading path at any offset of `text`, by the same heading walk as the
+    sentences above: for figures entered by offset (curated facts), which that walk never visits."""
+    norm = normalise(text, lex)
+    return SectionIndex((h.start, h.text, h.rank) for _, _, h in headings_and_lines(norm, lex) if h is not None)
 
 
 def _sentence(flow: str, start: int, end: int, section: tuple[str, ...], unit: str) -> Sentence | None:

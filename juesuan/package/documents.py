@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from juesuan.csvio import CsvSink
 from juesuan.errors import JuesuanError
 from juesuan.extract.facts import Fact, extract
 from juesuan.extract.lexicon import LEXICON_PATH, Lexicon, default_lexicon
+from juesuan.extract.text import section_index
 from juesuan.lines import LineIndex
 from juesuan.package.curated import line_items
 from juesuan.package.spill import FactSpill, Spool
@@ -95,7 +96,11 @@ def extracted(pkg: Corpus, s: Source, lex: Lexicon) -> list[Fact]:
     unknown = sorted({f.metric for f in facts} - pkg.metric_ids)
     if unknown:
         raise JuesuanError(f"the lexicon names metrics missing from the vocabulary: {', '.join(unknown)}", LEXICON_PATH)
-    return merge_facts(facts, pkg.curated.get(s.doc_id, []))
+    curated = pkg.curated.get(s.doc_id, [])
+    if curated:
+        sections = section_index(s.text, lex)
+        curated = [replace(c, section=c.section or sections.section_at(c.value_start)) for c in curated]
+    return merge_facts(facts, curated)
 
 
 def document_row(pkg: Corpus, s: Source, text: str, facts: int) -> dict[str, object]:
