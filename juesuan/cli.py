@@ -126,10 +126,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     if served:
         print("Great Expectations: skipped (the databases in build/ do not hold the package)")
-        for e in errors:
-            print("  " + e, file=sys.stderr)
-        print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
-        return 1
+        return _failed(errors)
     gx = run_gx(build_docs=not args.no_docs)
     errors += gx.problems
     counts = summarise(checks)
@@ -141,13 +138,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"GX import {gx.import_seconds:.2f}s, "
           f"GX load {gx.load_seconds:.2f}s, GX checks {gx.check_seconds:.2f}s")
     if errors:
-        print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
-        for e in errors:
-            print("  " + e, file=sys.stderr)
-        return 1
+        return _failed(errors)
     print("validation passed: served databases = package, package (types, keys), provenance of every fact, "
           "integrity rules, GX suites")
     return 0
+
+
+def _failed(errors: list[str]) -> int:
+    """The one way validate reports failure: the count, then each problem (stderr), exit 1."""
+    print(f"validation FAILED: {len(errors)} problem(s)", file=sys.stderr)
+    for e in errors:
+        print("  " + e, file=sys.stderr)
+    return 1
 
 
 def cmd_expectations(args: argparse.Namespace) -> int:

@@ -56,6 +56,8 @@ def test_tampered_sqlite_fails_validate(built_root, tmp_path):
     out = run(root, "validate", "--no-docs")
     assert out.returncode == 1, out.stderr
     assert "juesuan.db: table facts has" in out.stderr and "rows, the package has" in out.stderr
+    assert out.stderr.lstrip().startswith("validation FAILED")      # the same report as any failure
+    assert "Great Expectations: skipped" in out.stdout and "validation passed" not in out.stdout
     assert "Traceback" not in out.stderr
 
 
